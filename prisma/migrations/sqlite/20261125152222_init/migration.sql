@@ -85,6 +85,7 @@ CREATE TABLE "Event" (
     "seq" INTEGER NOT NULL,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
+    "actor" TEXT,
     "at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "Event_conferenceId_fkey" FOREIGN KEY ("conferenceId") REFERENCES "Conference" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );

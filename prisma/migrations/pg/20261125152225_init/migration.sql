@@ -113,6 +113,7 @@ CREATE TABLE "Event" (
     "seq" INTEGER NOT NULL,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
+    "actor" TEXT,
     "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "Event_pkey" PRIMARY KEY ("id")
