@@ -399,7 +399,7 @@ export class Conferences {
     const open = await tx.floorRequest.findMany({ where: { floor: { conferenceId: id }, status: { in: ["PENDING", "ACCEPTED", "GRANTED"] } }, include: { floor: true } });
     for (const r of open) {
       const req = await tx.floorRequest.update({ where: { id: r.id }, data: { status: r.status === "GRANTED" ? "REVOKED" : "CANCELLED" } });
-      await emit(id, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, r.floor.label) });
+      await emit(id, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, r.floor) });
     }
     const conference = conferenceView(await tx.conference.update({ where: { id }, data: { status, locked: false } }));
     await emit(id, "CONFERENCE_ENDED", { conference, final: status === "ENDED", reason });

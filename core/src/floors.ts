@@ -38,7 +38,7 @@ export class Floors {
   async getRequest(requestId: string): Promise<FloorRequestState> {
     const r = await this.store.db.floorRequest.findUnique({ where: { id: requestId }, include: { floor: true } });
     if (!r) throw notFound("floor request", requestId);
-    return floorRequestView(r, r.floor.label);
+    return floorRequestView(r, r.floor);
   }
 
   /** FloorRequest (RFC 8855 section 5.3.1): the user must be connected, one open request per floor. */
@@ -53,9 +53,9 @@ export class Floors {
       const open = await tx.floorRequest.findFirst({ where: { floorId, userId, status: { in: [...ACTIVE_FLOOR_STATUSES] } } });
       if (open) throw conflict(`${user.entity} has a request for this floor already (${open.id})`, ErrorReason.DUPLICATE);
       const req = await tx.floorRequest.create({ data: { floorId, userId, priority } });
-      await emit(floor.conferenceId, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, floor.label) });
-      if (floor.policy === "FCFS") return (await promote(tx, emit, floorId)).find((r) => r.id === req.id) ?? floorRequestView(req, floor.label);
-      return floorRequestView(req, floor.label);
+      await emit(floor.conferenceId, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, floor) });
+      if (floor.policy === "FCFS") return (await promote(tx, emit, floorId)).find((r) => r.id === req.id) ?? floorRequestView(req, floor);
+      return floorRequestView(req, floor);
     });
   }
 
@@ -89,7 +89,7 @@ export class Floors {
         const holders = await tx.floorRequest.count({ where: { floorId: r.floorId, status: "GRANTED" } });
         if (holders >= r.floor.maxHolders) throw conflict(`the floor "${r.floor.label}" has ${holders} holder(s), its maximum`, ErrorReason.FLOOR_FULL);
       }
-      const req = floorRequestView(await tx.floorRequest.update({ where: { id: requestId }, data: { status } }), r.floor.label);
+      const req = floorRequestView(await tx.floorRequest.update({ where: { id: requestId }, data: { status } }), r.floor);
       await emit(r.floor.conferenceId, "FLOOR_REQUEST_CHANGED", { request: req });
       if (r.status === "GRANTED" && r.floor.policy === "FCFS") await promote(tx, emit, r.floorId);
       return req;
@@ -104,7 +104,7 @@ async function promote(tx: Tx, emit: EmitFn, floorId: string): Promise<FloorRequ
   const granted: FloorRequestState[] = [];
   for (const r of floor.requests.filter((q) => q.status !== "GRANTED").sort(compareQueue)) {
     if (holders >= floor.maxHolders) break;
-    const req = floorRequestView(await tx.floorRequest.update({ where: { id: r.id }, data: { status: "GRANTED" } }), floor.label);
+    const req = floorRequestView(await tx.floorRequest.update({ where: { id: r.id }, data: { status: "GRANTED" } }), floor);
     await emit(floor.conferenceId, "FLOOR_REQUEST_CHANGED", { request: req });
     granted.push(req);
     holders++;
@@ -117,7 +117,7 @@ export async function closeUserFloorRequests(tx: Tx, emit: EmitFn, conferenceId:
   const open = await tx.floorRequest.findMany({ where: { userId, status: { in: [...ACTIVE_FLOOR_STATUSES] } }, include: { floor: true } });
   for (const r of open) {
     const req = await tx.floorRequest.update({ where: { id: r.id }, data: { status: r.status === "GRANTED" ? "RELEASED" : "CANCELLED" } });
-    await emit(conferenceId, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, r.floor.label) });
+    await emit(conferenceId, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, r.floor) });
     if (r.status === "GRANTED" && r.floor.policy === "FCFS") await promote(tx, emit, r.floorId);
   }
 }

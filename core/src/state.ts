@@ -52,6 +52,7 @@ export interface UserState {
 
 export interface FloorRequestState {
   id: string;
+  conferenceId: string;
   floorId: string;
   floorLabel: string;
   userId: string;

@@ -49,11 +49,12 @@ export function userView(u: UserRow): UserState {
   };
 }
 
-export function floorRequestView(r: FloorRequestRow, floorLabel: string): FloorRequestState {
+export function floorRequestView(r: FloorRequestRow, floor: { label: string; conferenceId: string }): FloorRequestState {
   return {
     id: r.id,
+    conferenceId: floor.conferenceId,
     floorId: r.floorId,
-    floorLabel,
+    floorLabel: floor.label,
     userId: r.userId,
     status: r.status,
     priority: r.priority,
@@ -77,6 +78,6 @@ export function floorView(f: FloorRow & { requests: FloorRequestRow[] }): FloorS
     label: f.label,
     policy: f.policy,
     maxHolders: f.maxHolders,
-    queue: queue.map((r) => floorRequestView(r, f.label)),
+    queue: queue.map((r) => floorRequestView(r, f)),
   };
 }

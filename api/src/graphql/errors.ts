@@ -1,0 +1,54 @@
+/**
+ * Errors leave the API with a stable `extensions.code` (the public contract) and, for domain errors, a
+ * `reason`. Anything unexpected is logged and masked as INTERNAL_SERVER_ERROR: no stack, no SQL.
+ */
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { DomainError } from "@dcon/core";
+import { AuthError } from "../auth/policy.ts";
+import type { Logger } from "../logger.ts";
+
+export const ApiErrorCode = {
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  CONFLICT: "CONFLICT",
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+
+/** Prisma's known request errors that a race can raise (a unique key taken, a row gone). */
+function prismaCode(err: unknown): string | null {
+  if (!(err instanceof Error) || !err.name.startsWith("PrismaClient")) return null;
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === "string" ? code : null;
+}
+
+/** Maps a thrown error to a formatted error; `null` means: not ours, let the caller decide. */
+export function toPublicError(err: unknown): { message: string; extensions: Record<string, unknown> } | null {
+  if (err instanceof DomainError) {
+    return { message: err.message, extensions: { code: err.code, ...(err.reason ? { reason: err.reason } : {}), ...(err.field ? { field: err.field } : {}) } };
+  }
+  if (err instanceof AuthError) return { message: err.message, extensions: { code: err.code } };
+  switch (prismaCode(err)) {
+    case "P2002":
+      return { message: "this conflicts with an existing record (a unique value is taken)", extensions: { code: ApiErrorCode.CONFLICT, reason: "DUPLICATE" } };
+    case "P2025":
+      return { message: "the record does not exist (any more)", extensions: { code: ApiErrorCode.NOT_FOUND } };
+  }
+  return null;
+}
+
+export function makeFormatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const mapped = toPublicError(original);
+    if (mapped) return { ...formatted, message: mapped.message, extensions: mapped.extensions };
+    const code = formatted.extensions?.code;
+    // graphql-js and Apollo's own errors (parse, validation, bad variables) are safe to show as they are.
+    if (code && code !== ApiErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+    if (original instanceof GraphQLError && !original.originalError) return { ...formatted, extensions: { ...formatted.extensions, code: "GRAPHQL_VALIDATION_FAILED" } };
+    log.error({ err: original, path: formatted.path }, "unexpected error in a GraphQL operation");
+    return { message: "internal error", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ApiErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * The focus process: database, conference domain, scheduler, GraphQL over HTTP (Apollo Server 5 on
+ * express 5) and WebSocket (graphql-ws, same port and path), /healthz, /metrics and .ics downloads.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import { GraphQLError, parse, validate, type ExecutionResult } from "graphql";
+import { ConferenceDomain } from "@dcon/core";
+import { createPrismaClient, migrateDatabase, providerOf, type PrismaClient } from "@dcon/db";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { TokenStore } from "./auth/tokens.ts";
+import { requireConference } from "./auth/policy.ts";
+import { buildSchema, limitRules, allRules } from "./graphql/schema.ts";
+import { makeFormatError, toPublicError } from "./graphql/errors.ts";
+import type { ApiContext } from "./graphql/context.ts";
+import { conferenceIcs } from "./ics.ts";
+import { FocusMetrics } from "./http/metrics.ts";
+
+export interface Focus {
+  readonly url: string;
+  readonly port: number;
+  readonly domain: ConferenceDomain;
+  readonly db: PrismaClient;
+  /** the admin secret made at first start, to print once; null when one existed or ADMIN_TOKEN was set */
+  readonly bootstrapSecret: string | null;
+  close(): Promise<void>;
+}
+
+export async function startFocus(config: Config, log: Logger): Promise<Focus> {
+  const provider = providerOf(config.DATABASE_URL);
+  if (config.MIGRATE_ON_START) {
+    const t0 = Date.now();
+    await migrateDatabase(config.DATABASE_URL);
+    log.info({ provider, ms: Date.now() - t0 }, "database migrations applied");
+  }
+  const db = await createPrismaClient(config.DATABASE_URL);
+  const domain = new ConferenceDomain({
+    db,
+    provider,
+    island: config.ISLAND,
+    schedulerIntervalMs: config.SCHEDULER_INTERVAL_MS,
+    onListenerError: (err, event) => log.error({ err, type: event.type, conferenceId: event.conferenceId }, "an event listener failed"),
+    onSchedulerError: (err) => log.error({ err }, "scheduler sweep failed"),
+  });
+  const tokens = new TokenStore(db);
+  const bootstrapSecret = await tokens.bootstrapAdmin(config.ADMIN_TOKEN);
+  const metrics = new FocusMetrics(domain.bus);
+  const schema = buildSchema();
+  const formatError = makeFormatError(log);
+  const limits = { maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST };
+
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+
+  // ---- WebSocket: graphql-ws on the same port and path ----
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 64 * 1024 });
+  const wsRules = allRules(limits);
+  const wsContext = async (connectionParams: Record<string, unknown> | undefined): Promise<ApiContext> => {
+    const auth = connectionParams?.authorization ?? connectionParams?.Authorization;
+    return { principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens };
+  };
+  const formatResult = (result: ExecutionResult): ExecutionResult => {
+    if (!result.errors?.length) return result;
+    return { ...result, errors: result.errors.map((e) => Object.assign(new GraphQLError(e.message), formatError(e.toJSON(), e))) };
+  };
+  const wsCleanup = useServer<Record<string, unknown>, { opened: boolean }>(
+    {
+      schema,
+      context: (ctx) => wsContext(ctx.connectionParams),
+      onConnect: async (ctx) => {
+        const c = await wsContext(ctx.connectionParams);
+        if (!c.principal) return false; // closes with 4403 Forbidden (graphql-ws close code)
+        ctx.extra.opened = true;
+        metrics.wsConnections.inc();
+        return true;
+      },
+      onClose: (ctx) => {
+        if (ctx.extra.opened) metrics.wsConnections.dec();
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(schema, document, wsRules);
+        if (errors.length) return errors;
+        metrics.subscriptions.inc();
+        return undefined;
+      },
+      onComplete: () => {
+        metrics.subscriptions.dec();
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => Object.assign(new GraphQLError(e.message), formatError(e.toJSON(), e))),
+    },
+    wsServer,
+  );
+
+  // ---- HTTP: Apollo Server ----
+  const metricsPlugin: ApolloServerPlugin<ApiContext> = {
+    async requestDidStart() {
+      const end = metrics.operationSeconds.startTimer();
+      return {
+        async willSendResponse(rc) {
+          const type = rc.operation?.operation ?? "invalid";
+          const body = rc.response.body;
+          const failed = body.kind === "single" && (body.singleResult.errors?.length ?? 0) > 0;
+          metrics.operations.inc({ type, outcome: failed ? "error" : "ok" });
+          end({ type });
+        },
+      };
+    },
+  };
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    formatError,
+    validationRules: limitRules(limits),
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      metricsPlugin,
+    ],
+  });
+  await apollo.start();
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await db.$queryRawUnsafe("SELECT 1");
+      res.json({ status: "ok", island: config.ISLAND, provider });
+    } catch (err) {
+      log.warn({ err }, "health check: database unavailable");
+      res.status(503).json({ status: "unavailable", reason: "database" });
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get("/conferences/:id.ics", async (req, res) => {
+    try {
+      const principal = await tokens.authenticate(req.headers.authorization);
+      requireConference(principal, req.params.id, "read");
+      const conference = await domain.conferences.get(req.params.id);
+      const users = await domain.roster.list(conference.id);
+      res.type("text/calendar; charset=utf-8")
+        .setHeader("Content-Disposition", `attachment; filename="conference-${conference.dialInCode}.ics"`)
+        .send(conferenceIcs(conference, users, { island: config.ISLAND }));
+    } catch (err) {
+      const mapped = toPublicError(err);
+      if (!mapped) {
+        log.error({ err }, "ics export failed");
+        res.status(500).json({ error: { code: "INTERNAL_SERVER_ERROR", message: "internal error" } });
+        return;
+      }
+      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404 }[mapped.extensions.code as string] ?? 400;
+      res.status(status).json({ error: { code: mapped.extensions.code, message: mapped.message } });
+    }
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "256kb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens }),
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  domain.scheduler.start();
+  const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+  log.info({ url: `${url}/graphql`, island: config.ISLAND, provider }, "focus listening");
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    domain,
+    db,
+    bootstrapSecret,
+    close() {
+      closing ??= (async () => {
+        await domain.close();
+        for (const client of wsServer.clients) client.close(1001, "Going away");
+        await apollo.stop();
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        await db.$disconnect();
+        log.info("focus stopped");
+      })();
+      return closing;
+    },
+  };
+}
