@@ -1,0 +1,25 @@
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("configuration", () => {
+  it("has sane defaults: SQLite embedded, loopback, port 4000", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ DATABASE_URL: "file:./data/focus.db", HOST: "127.0.0.1", PORT: 4000, MIGRATE_ON_START: true });
+  });
+
+  it("names every bad variable in one error", () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: "70000", DATABASE_URL: "mysql://x", ISLAND: "Not A Name", ADMIN_TOKEN: "short" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    for (const name of ["PORT", "DATABASE_URL", "ISLAND", "ADMIN_TOKEN"]) expect(msg).toContain(name);
+    expect(msg).not.toContain("short"); // the value of a secret is not echoed
+  });
+
+  it("treats empty variables as unset and parses booleans", () => {
+    expect(loadConfig({ PORT: "", MIGRATE_ON_START: "false" })).toMatchObject({ PORT: 4000, MIGRATE_ON_START: false });
+  });
+});

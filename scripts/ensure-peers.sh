@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the test suites drive as real peers are installed. As root with apt-get
+# it installs what is missing; otherwise it names the command to run. Idempotent and quiet when all is there.
+set -euo pipefail
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing test peers: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "the tests need these Debian packages: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
