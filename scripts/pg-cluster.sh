@@ -7,6 +7,8 @@ set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?data dir}; port=${3:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bin/initdb" ] || { echo "pg-cluster: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
+dir=$(realpath -m "$dir")
+cd / # the postgres user may not be allowed into the caller's directory
 as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi; }
 case "$cmd" in
   start)
