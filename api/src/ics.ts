@@ -18,7 +18,9 @@ export function conferenceIcs(c: ConferenceSummary, users: UserState[], opts: { 
   const cal = icalGenerator({
     prodId: { company: "dcon", product: "focus", language: "EN" },
     name: c.subject,
-    timezone: { name: c.timezone, generator: getVtimezoneComponent },
+    // No calendar-wide zone: ical-generator would write DTSTAMP in it as a floating time, and DTSTAMP must be
+    // UTC (RFC 5545 section 3.8.7.2). The event's zone below still gets its VTIMEZONE from the generator.
+    timezone: { name: null, generator: getVtimezoneComponent },
   });
   const start = DateTime.fromISO(c.startAt, { zone: c.timezone });
   cal.createEvent({

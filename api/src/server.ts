@@ -127,6 +127,9 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     validationRules: limitRules(limits),
     introspection: true,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM. Apollo's own handler (on by default outside NODE_ENV=test) raced it:
+    // focus.close() never finished (no "focus stopped", no $disconnect) and the process only exited when idle.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -175,6 +178,18 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
       context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens }),
     }),
   );
+  // Requests that fail before GraphQL (malformed JSON, a body too large). Express' default handler would
+  // print the error, with the raw body (PINs, tokens) attached, to stderr and answer with a stack trace.
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = err as { status?: unknown; type?: unknown };
+    const status = typeof e.status === "number" && e.status >= 400 && e.status < 500 ? e.status : 500;
+    // only the error itself: body-parser attaches the raw body to its errors
+    if (status === 500) log.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { type: e.type } }, "request failed");
+    const code = status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+    const message = status === 500 ? "internal error" : status === 413 ? "request body too large" : "malformed request";
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

@@ -53,6 +53,8 @@ export interface ConferenceInput {
 export type ConferencePatch = Partial<Omit<ConferenceInput, "blueprintId" | "floors" | "users">>;
 
 export interface ListFilter {
+  /** only this conference (a conference token's listing) */
+  id?: string | null;
   /** conferences with an occurrence overlapping [from, to) */
   from?: Date | null;
   to?: Date | null;
@@ -196,7 +198,8 @@ export class Conferences {
       subject: overrides.subject ?? `${src.subject} (copy)`,
       description: src.description,
       maxUsers: src.maxUsers,
-      joinHandling: src.joinHandling === "PIN" && !src.pinHash ? "ALLOW" : src.joinHandling,
+      // PIN join handling is restored below with the PIN hashes; the copy is created without PINs first.
+      joinHandling: src.joinHandling === "PIN" ? "ALLOW" : src.joinHandling,
       startAt: overrides.startAt ?? null,
       durationMin: src.durationMin,
       rrule: src.rrule,
@@ -264,6 +267,7 @@ export class Conferences {
     if (filter.from && filter.to && filter.from >= filter.to) throw badInput("to", "must be after from");
     const where = {
       parentId: null,
+      ...(filter.id ? { id: filter.id } : {}),
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.to ? { startAt: { lt: filter.to } } : {}),
       ...(after ? { OR: [{ startAt: { gt: after.startAt } }, { startAt: after.startAt, id: { gt: after.id } }] } : {}),
@@ -309,29 +313,36 @@ export class Conferences {
     const parent = await this.store.conferenceRow(this.store.db, parentId);
     if (parent.parentId) throw badInput("parentId", "a sidebar cannot have sidebars");
     let users = input.users ?? [];
+    let pinned: { entity: string; pinHash: string | null }[] = [];
     if (input.kind === "BY_VALUE") {
       if (input.users?.length) throw badInput("users", "a sidebar by value takes userIds of the parent's users, not new users");
       const ids = input.userIds ?? [];
       const rows = await this.store.db.conferenceUser.findMany({ where: { conferenceId: parentId, id: { in: ids } } });
       if (rows.length !== new Set(ids).size) throw badInput("userIds", "every user of a sidebar by value must be a user of the parent conference");
       users = rows.map((u) => ({ entity: u.entity, displayName: u.displayName, email: u.email, role: u.role }));
+      pinned = rows.filter((u) => u.pinHash);
     } else if (input.userIds?.length) {
       throw badInput("userIds", "a sidebar by reference has users of its own: give users");
     }
     return this.create(actor, {
       subject: input.subject,
       maxUsers: parent.maxUsers,
-      joinHandling: parent.joinHandling === "PIN" && input.kind === "BY_REFERENCE" && !users.some((u) => u.pin) ? "ALLOW" : parent.joinHandling,
+      // a sidebar by value gets the parent's PIN handling below, with the PIN hashes (created without PINs first)
+      joinHandling: parent.joinHandling === "PIN" && !users.some((u) => u.pin) ? "ALLOW" : parent.joinHandling,
       startAt: this.store.now(),
       durationMin: parent.durationMin,
       timezone: parent.timezone,
       users,
       floors: [{ label: "audio", policy: "MODERATED", maxHolders: 1 }],
     }, { id: parentId, kind: input.kind }).then(async (s) => {
-      if (input.kind === "BY_VALUE" && parent.pinHash) {
-        await this.store.db.conference.update({ where: { id: s.id }, data: { pinHash: parent.pinHash } });
-      }
-      return s;
+      if (input.kind !== "BY_VALUE" || (!parent.pinHash && parent.joinHandling !== "PIN" && pinned.length === 0)) return s;
+      // Users of a sidebar by value keep their PINs; the hashes are copied as they are (as for a clone).
+      await this.store.db.$transaction([
+        this.store.db.conference.update({ where: { id: s.id }, data: { pinHash: parent.pinHash, joinHandling: parent.joinHandling } }),
+        ...pinned.map((u) =>
+          this.store.db.conferenceUser.update({ where: { conferenceId_entity: { conferenceId: s.id, entity: u.entity } }, data: { pinHash: u.pinHash } })),
+      ]);
+      return this.get(s.id);
     });
   }
 

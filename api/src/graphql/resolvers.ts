@@ -91,10 +91,11 @@ const Query: Record<string, R> = {
   },
   conferences: async (_p, { first, after, filter }, ctx) => {
     const p = authenticated(ctx.principal);
-    const page = await ctx.domain.conferences.list({ first, after, from: filter?.from, to: filter?.to, status: filter?.status });
-    // A conference token sees only its own conference in listings.
-    const nodes = p.kind === "user" ? page.items.filter((c) => c.id === p.conferenceId) : page.items;
-    return { nodes, pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+    // A conference token sees only its own conference in listings (filtered in the query, so that pages and
+    // cursors are of that conference alone).
+    const id = p.kind === "user" ? p.conferenceId : null;
+    const page = await ctx.domain.conferences.list({ first, after, id, from: filter?.from, to: filter?.to, status: filter?.status });
+    return { nodes: page.items, pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
   },
   users: async (_p, { conferenceId }, ctx) => {
     requireConference(ctx.principal, conferenceId, "read");
@@ -178,6 +179,7 @@ const Mutation: Record<string, R> = {
   },
   createSidebar: async (_p, { parentId, input }, ctx) => {
     const p = requireConference(ctx.principal, parentId, "moderate");
+    for (const u of input.users ?? []) requireRoleGrant(p, u.role);
     return ctx.domain.conferences.createSidebar(actorOf(p), parentId, input);
   },
   joinConference: async (_p, { conferenceId, entity, displayName, pin }, ctx) => {

@@ -53,7 +53,7 @@ function toFloating(instant: Date, tz: string): Date {
 }
 
 function fromFloating(floating: Date, tz: string): Date {
-  return DateTime.fromObject(
+  const local = DateTime.fromObject(
     {
       year: floating.getUTCFullYear(),
       month: floating.getUTCMonth() + 1,
@@ -63,10 +63,14 @@ function fromFloating(floating: Date, tz: string): Date {
       second: floating.getUTCSeconds(),
     },
     { zone: tz },
-  ).toJSDate();
+  );
+  // A wall-clock time that happens twice (when DST ends) means its first occurrence (RFC 5545 section 3.3.5).
+  return local.getPossibleOffsets().reduce((a, b) => (b.toMillis() < a.toMillis() ? b : a), local).toJSDate();
 }
 
 const DAY_MS = 86_400_000;
+/** The last instant a JS Date can hold (ECMA-262 section 21.4.1.22). */
+const MAX_INSTANT_MS = 8.64e15;
 
 /** Occurrences overlapping [from, to), in start order, at most `limit`. */
 export function occurrencesBetween(s: Schedule, from: Date, to: Date, limit = MAX_OCCURRENCES): Occurrence[] {
@@ -78,7 +82,8 @@ export function occurrencesBetween(s: Schedule, from: Date, to: Date, limit = MA
   const rule = new RRule({ ...RRule.parseString(s.rrule), dtstart: toFloating(s.startAt, s.timezone) });
   // A day of margin each side covers any UTC offset; the real overlap test is done on instants.
   const lo = toFloating(new Date(from.getTime() - durMs - DAY_MS), s.timezone);
-  const hi = toFloating(new Date(to.getTime() + DAY_MS), s.timezone);
+  // `to` may be the last representable instant (a window without end): keep the margin representable.
+  const hi = toFloating(new Date(Math.min(to.getTime() + DAY_MS, MAX_INSTANT_MS - DAY_MS)), s.timezone);
   const out: Occurrence[] = [];
   rule.between(lo, hi, true, (floating) => {
     const start = fromFloating(floating, s.timezone);
