@@ -4,7 +4,6 @@
  * API of a real focus, and each test checks both the step's answer (contents, error codes) and the events
  * it wrote, read back from the log (`events`) and, where it matters, from live subscriptions.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import type { Client } from "graphql-ws";
 import {
   ADMIN_TOKEN, HttpClient, freshDatabaseUrl, spawnFocus, startTestFocus, wsClient, type SpawnedFocus, type TestFocus,
@@ -69,35 +68,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) hardKill(c);
+  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGKILL");
   await Promise.all(children.map((c) => c.exited));
   await t?.close();
 });
-
-/** Child processes of `pid` (Linux /proc). */
-function childPids(pid: number): number[] {
-  const found: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-/**
- * SIGKILL of the focus itself. `spawnFocus` runs `tsx api/src/main.ts`: the child is tsx's launcher and
- * the focus runs in its child, which a SIGKILL of the launcher would leave running (tsx cannot relay
- * SIGKILL). So the focus process is killed, and the launcher exits with 128 + 9.
- */
-function hardKill(f: SpawnedFocus): void {
-  for (const pid of childPids(f.child.pid!)) process.kill(pid, "SIGKILL");
-  f.child.kill("SIGKILL");
-}
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
@@ -798,9 +772,7 @@ describe("no event lost across a restart", () => {
   async function start(databaseUrl: string): Promise<{ f: SpawnedFocus; api: HttpClient; focusPid: number }> {
     const f = await spawnFocus({ DATABASE_URL: databaseUrl });
     children.push(f);
-    const pids = childPids(f.child.pid!);
-    expect(pids).toHaveLength(1); // tsx's launcher runs the focus as its only child
-    return { f, api: new HttpClient(f.url, ADMIN_TOKEN), focusPid: pids[0]! };
+    return { f, api: new HttpClient(f.url, ADMIN_TOKEN), focusPid: f.child.pid! };
   }
 
   /** Fires `n` addUser mutations at once; calls `stop` when `stopAfter` of them have succeeded. */
@@ -842,8 +814,7 @@ describe("no event lost across a restart", () => {
     const conf = await createConference({ subject: "Crash" }, one.api);
 
     const { ok, failed } = await burst(one.api, conf.id, "crash", 200, 100, () => process.kill(one.focusPid, "SIGKILL"));
-    expect(await one.f.exited).toBe(128 + 9); // the launcher reports its child's SIGKILL
-    expect(childPids(one.f.child.pid!)).toEqual([]);
+    expect(await one.f.exited).toBe("SIGKILL");
     expect(ok.length).toBeGreaterThanOrEqual(100);
     expect(failed).toBeGreaterThan(0); // the kill did land in the middle of the burst
     expect(ok.length + failed).toBe(200);

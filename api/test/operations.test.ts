@@ -1,7 +1,6 @@
 // Peer: none besides the focus over HTTP/WebSocket, and as a child process (start-up and shutdown).
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { ADMIN_TOKEN, collect, freshDatabaseUrl, repo, spawnFocus, startTestFocus, wsClient, type TestFocus } from "./support/focus.ts";
+import { ADMIN_TOKEN, collect, FOCUS_ARGV, freshDatabaseUrl, repo, spawnFocus, startTestFocus, wsClient, type TestFocus } from "./support/focus.ts";
 
 let t: TestFocus;
 beforeAll(async () => {
@@ -39,7 +38,8 @@ test("/metrics exposes Prometheus text with the focus' own series", async () => 
 });
 
 test("a bad configuration stops the focus at start with a message naming the variable", async () => {
-  const child = spawn(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "api", "src", "main.ts")], {
+  const child = spawn(process.execPath, FOCUS_ARGV, {
+    cwd: repo,
     env: { ...process.env, NODE_OPTIONS: "", PORT: "99999", DATABASE_URL: "mysql://nope" },
     stdio: ["ignore", "pipe", "pipe"],
   });

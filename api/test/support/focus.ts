@@ -159,9 +159,12 @@ export interface SpawnedFocus {
   exited: Promise<number | string | null>;
 }
 
-/** The focus as a real process (`tsx api/src/main.ts`), for restart and SIGKILL tests. */
+/** The command line of `npm start`: one Node process (tsx as a loader, not its launcher), so signals reach the focus. */
+export const FOCUS_ARGV = ["--import", "tsx", join(repo, "api", "src", "main.ts")];
+
+/** The focus as a real process, for restart and SIGKILL tests. */
 export async function spawnFocus(env: Record<string, string>, timeoutMs = 30_000): Promise<SpawnedFocus> {
-  const child = spawn(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "api", "src", "main.ts")], {
+  const child = spawn(process.execPath, FOCUS_ARGV, {
     cwd: repo,
     env: { ...process.env, NODE_OPTIONS: "", PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN, ISLAND: "island-a.test", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
