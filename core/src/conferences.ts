@@ -69,6 +69,17 @@ export interface Page<T> {
   hasNextPage: boolean;
 }
 
+/** Internal options of create: a sidebar's parent, and PIN hashes copied from another conference (clone, sidebar
+ *  by value), whose clear PINs are not known. */
+export interface CreateOptions {
+  parent?: { id: string; kind: SidebarKind };
+  copiedPins?: { conference: string | null; users: Map<string, string> };
+}
+
+function pinsOf(c: { pinHash: string | null }, users: { entity: string; pinHash: string | null }[]): NonNullable<CreateOptions["copiedPins"]> {
+  return { conference: c.pinHash, users: new Map(users.filter((u) => u.pinHash).map((u) => [u.entity, u.pinHash!])) };
+}
+
 export const LIMITS = { maxUsers: 10_000, durationMin: 7 * 24 * 60, floors: 16, initialUsers: 1000, pageSize: 100 } as const;
 const DEFAULT_FLOORS: FloorSpec[] = [{ label: "audio", policy: "MODERATED", maxHolders: 1 }];
 
@@ -136,14 +147,12 @@ export class Conferences {
 
   // ---- conferences (RFC 6503 section 5.3.4 confRequest: create, retrieve, update, delete) ----
 
-  async create(actor: Actor, input: ConferenceInput, parent?: { id: string; kind: SidebarKind }): Promise<ConferenceSummary> {
+  async create(actor: Actor, input: ConferenceInput, opts: CreateOptions = {}): Promise<ConferenceSummary> {
+    const { parent, copiedPins } = opts;
     const bp = input.blueprintId ? await this.getBlueprint(input.blueprintId) : null;
     const now = this.store.now();
     const joinHandling = input.joinHandling ?? bp?.joinHandling ?? "ALLOW";
-    const pin = input.pin ? validatePin(input.pin) : null;
-    if (joinHandling === "PIN" && !pin && !(input.users ?? []).some((u) => u.pin)) {
-      throw badInput("pin", "join handling PIN needs a conference PIN or a PIN for at least one user");
-    }
+    const pinHash = input.pin ? hashPin(validatePin(input.pin)) : (copiedPins?.conference ?? null);
     const schedule: Schedule = {
       startAt: check.date("startAt", input.startAt ?? now),
       durationMin: check.int("durationMin", input.durationMin ?? bp?.durationMin ?? 60, 1, LIMITS.durationMin),
@@ -152,7 +161,13 @@ export class Conferences {
     };
     const status = initialStatus(schedule, now);
     const floors = floorSpecs(input.floors ?? (bp ? (JSON.parse(bp.floors) as FloorSpec[]) : DEFAULT_FLOORS));
-    const users = (input.users ?? []).map((u, i) => userData(u, `users[${i}]`, this.store.island));
+    const users = (input.users ?? []).map((u, i) => {
+      const data = userData(u, `users[${i}]`, this.store.island);
+      return { ...data, pinHash: data.pinHash ?? copiedPins?.users.get(data.entity) ?? null };
+    });
+    if (joinHandling === "PIN" && !pinHash && !users.some((u) => u.pinHash)) {
+      throw badInput("pin", "join handling PIN needs a conference PIN or a PIN for at least one user");
+    }
     if (users.length > LIMITS.initialUsers) throw badInput("users", `at most ${LIMITS.initialUsers} users at creation`);
     if (new Set(users.map((u) => u.entity)).size !== users.length) throw badInput("users", "an entity is listed twice");
     const id = randomUUID();
@@ -170,7 +185,7 @@ export class Conferences {
           dialInCode: await freeDialInCode(tx),
           maxUsers: check.int("maxUsers", input.maxUsers ?? bp?.maxUsers ?? 100, 1, LIMITS.maxUsers),
           joinHandling,
-          pinHash: pin ? hashPin(pin) : null,
+          pinHash,
           ...schedule,
           status,
           homeIsland: this.store.island,
@@ -193,27 +208,19 @@ export class Conferences {
   async clone(actor: Actor, id: string, overrides: { subject?: string | null; startAt?: Date | null }): Promise<ConferenceSummary> {
     const src = await this.store.db.conference.findUnique({ where: { id }, include: { floors: true, users: true } });
     if (!src) throw notFound("conference", id);
-    const created = await this.create(actor, {
+    return this.create(actor, {
       blueprintId: src.blueprintId,
       subject: overrides.subject ?? `${src.subject} (copy)`,
       description: src.description,
       maxUsers: src.maxUsers,
-      // PIN join handling is restored below with the PIN hashes; the copy is created without PINs first.
-      joinHandling: src.joinHandling === "PIN" ? "ALLOW" : src.joinHandling,
+      joinHandling: src.joinHandling,
       startAt: overrides.startAt ?? null,
       durationMin: src.durationMin,
       rrule: src.rrule,
       timezone: src.timezone,
       floors: src.floors.map((f) => ({ label: f.label, policy: f.policy, maxHolders: f.maxHolders })),
       users: src.users.map((u) => ({ entity: u.entity, displayName: u.displayName, email: u.email, role: u.role })),
-    });
-    // PIN hashes are copied as they are: the clear PINs are not known to copy.
-    await this.store.db.$transaction([
-      this.store.db.conference.update({ where: { id: created.id }, data: { pinHash: src.pinHash, joinHandling: src.joinHandling } }),
-      ...src.users.filter((u) => u.pinHash).map((u) =>
-        this.store.db.conferenceUser.update({ where: { conferenceId_entity: { conferenceId: created.id, entity: u.entity } }, data: { pinHash: u.pinHash } })),
-    ]);
-    return this.get(created.id);
+    }, { copiedPins: pinsOf(src, src.users) });
   }
 
   async get(id: string): Promise<ConferenceSummary> {
@@ -312,38 +319,24 @@ export class Conferences {
   async createSidebar(actor: Actor, parentId: string, input: { kind: SidebarKind; subject: string; userIds?: string[] | null; users?: UserSpec[] | null }): Promise<ConferenceSummary> {
     const parent = await this.store.conferenceRow(this.store.db, parentId);
     if (parent.parentId) throw badInput("parentId", "a sidebar cannot have sidebars");
-    let users = input.users ?? [];
-    let pinned: { entity: string; pinHash: string | null }[] = [];
+    const common = { subject: input.subject, maxUsers: parent.maxUsers, startAt: this.store.now(), durationMin: parent.durationMin, timezone: parent.timezone, floors: DEFAULT_FLOORS };
     if (input.kind === "BY_VALUE") {
       if (input.users?.length) throw badInput("users", "a sidebar by value takes userIds of the parent's users, not new users");
       const ids = input.userIds ?? [];
-      const rows = await this.store.db.conferenceUser.findMany({ where: { conferenceId: parentId, id: { in: ids } } });
+      const rows = await this.store.db.conferenceUser.findMany({ where: { conferenceId: parentId, id: { in: ids } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
       if (rows.length !== new Set(ids).size) throw badInput("userIds", "every user of a sidebar by value must be a user of the parent conference");
-      users = rows.map((u) => ({ entity: u.entity, displayName: u.displayName, email: u.email, role: u.role }));
-      pinned = rows.filter((u) => u.pinHash);
-    } else if (input.userIds?.length) {
-      throw badInput("userIds", "a sidebar by reference has users of its own: give users");
+      // The users keep their identities, roles and PINs; the conference keeps the parent's join handling.
+      return this.create(actor, {
+        ...common,
+        joinHandling: parent.joinHandling,
+        users: rows.map((u) => ({ entity: u.entity, displayName: u.displayName, email: u.email, role: u.role })),
+      }, { parent: { id: parentId, kind: "BY_VALUE" }, copiedPins: pinsOf(parent, rows) });
     }
-    return this.create(actor, {
-      subject: input.subject,
-      maxUsers: parent.maxUsers,
-      // a sidebar by value gets the parent's PIN handling below, with the PIN hashes (created without PINs first)
-      joinHandling: parent.joinHandling === "PIN" && !users.some((u) => u.pin) ? "ALLOW" : parent.joinHandling,
-      startAt: this.store.now(),
-      durationMin: parent.durationMin,
-      timezone: parent.timezone,
-      users,
-      floors: [{ label: "audio", policy: "MODERATED", maxHolders: 1 }],
-    }, { id: parentId, kind: input.kind }).then(async (s) => {
-      if (input.kind !== "BY_VALUE" || (!parent.pinHash && parent.joinHandling !== "PIN" && pinned.length === 0)) return s;
-      // Users of a sidebar by value keep their PINs; the hashes are copied as they are (as for a clone).
-      await this.store.db.$transaction([
-        this.store.db.conference.update({ where: { id: s.id }, data: { pinHash: parent.pinHash, joinHandling: parent.joinHandling } }),
-        ...pinned.map((u) =>
-          this.store.db.conferenceUser.update({ where: { conferenceId_entity: { conferenceId: s.id, entity: u.entity } }, data: { pinHash: u.pinHash } })),
-      ]);
-      return this.get(s.id);
-    });
+    if (input.userIds?.length) throw badInput("userIds", "a sidebar by reference has users of its own: give users");
+    const users = input.users ?? [];
+    // A separate conference: PIN handling carries over only if its own users bring PINs.
+    const joinHandling = parent.joinHandling === "PIN" && !users.some((u) => u.pin) ? "ALLOW" : parent.joinHandling;
+    return this.create(actor, { ...common, joinHandling, users }, { parent: { id: parentId, kind: "BY_REFERENCE" } });
   }
 
   // ---- moderation of the whole conference ----
