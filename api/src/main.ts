@@ -15,14 +15,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const focus = await startFocus(config, log);
-  if (focus.bootstrapSecret) {
-    // Printed once, on the terminal only: the store keeps just its hash.
-    process.stdout.write(
-      `\n  First start: an admin token was created. It is shown once; keep it.\n\n    ${focus.bootstrapSecret}\n\n` +
-      `  Use it as  Authorization: Bearer <token>  on ${focus.url}/graphql\n\n`,
-    );
-  }
+  // Signals are handled from the first moment: a stop asked for during start-up waits for the start, then closes.
+  const starting = startFocus(config, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -33,13 +27,21 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    focus.close().then(() => process.exit(0), (err) => {
+    starting.then((focus) => focus.close()).then(() => process.exit(0), (err) => {
       log.error({ err }, "shutdown failed");
       process.exit(1);
     });
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  const focus = await starting;
+  if (focus.bootstrapSecret) {
+    // Printed once, on the terminal only: the store keeps just its hash.
+    process.stdout.write(
+      `\n  First start: an admin token was created. It is shown once; keep it.\n\n    ${focus.bootstrapSecret}\n\n` +
+      `  Use it as  Authorization: Bearer <token>  on ${focus.url}/graphql\n\n`,
+    );
+  }
 }
 
 main().catch((err) => {

@@ -111,15 +111,6 @@ async function failure(client: HttpClient, query: string, variables: Record<stri
   return { code: ext.code, ...(ext.reason ? { reason: ext.reason } : {}) };
 }
 
-/**
- * Waits until the clock moved on by 2 ms, so the next row's createdAt (millisecond precision, possibly
- * rounded) is later than everything written so far: "first come" needs distinct arrival times.
- */
-async function nextMillisecond(): Promise<void> {
-  const now = Date.now();
-  while (Date.now() <= now + 1) await new Promise((r) => setImmediate(r));
-}
-
 /** Polls a condition of server state (not an assertion by itself: the caller asserts afterwards). */
 async function eventually(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -481,9 +472,7 @@ describe("floors", () => {
     expect(await changes()).toEqual([[b.id, "PENDING"]]);
 
     // queue order: holders, then priority (highest first), then first come
-    await nextMillisecond();
     const rc = (await admin.must(Q.request, { f: floorId, u: c.id, p: 3 })).requestFloor;
-    await nextMillisecond();
     const rd = (await admin.must(Q.request, { f: floorId, u: d.id, p: 3 })).requestFloor;
     expect([rc.priority, rd.priority]).toEqual([3, 3]);
     expect(await queue()).toEqual([[a.id, "GRANTED"], [c.id, "PENDING"], [d.id, "PENDING"], [b.id, "PENDING"]]);
@@ -534,7 +523,6 @@ describe("floors", () => {
 
     const rb = (await admin.must(Q.request, { f: floorId, u: b.id })).requestFloor;
     expect(rb.status).toBe("PENDING");
-    await nextMillisecond();
     const rc = (await admin.must(Q.request, { f: floorId, u: c.id })).requestFloor;
     expect(rc.status).toBe("PENDING");
     expect(await requestEvents()).toEqual([[rb.id, "PENDING"], [rc.id, "PENDING"]]);

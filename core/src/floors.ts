@@ -52,7 +52,8 @@ export class Floors {
       if (user.joinState !== "CONNECTED") throw conflict(`${user.entity} is not connected to the conference`, ErrorReason.INVALID_STATE);
       const open = await tx.floorRequest.findFirst({ where: { floorId, userId, status: { in: [...ACTIVE_FLOOR_STATUSES] } } });
       if (open) throw conflict(`${user.entity} has a request for this floor already (${open.id})`, ErrorReason.DUPLICATE);
-      const req = await tx.floorRequest.create({ data: { floorId, userId, priority } });
+      const { requestSeq } = await tx.floor.update({ where: { id: floorId }, data: { requestSeq: { increment: 1 } }, select: { requestSeq: true } });
+      const req = await tx.floorRequest.create({ data: { floorId, userId, priority, queueSeq: requestSeq } });
       await emit(floor.conferenceId, "FLOOR_REQUEST_CHANGED", { request: floorRequestView(req, floor) });
       if (floor.policy === "FCFS") return (await promote(tx, emit, floorId)).find((r) => r.id === req.id) ?? floorRequestView(req, floor);
       return floorRequestView(req, floor);

@@ -67,7 +67,7 @@ export function floorRequestView(r: FloorRequestRow, floor: { label: string; con
  *  then higher priority, then first come first served. */
 export function compareQueue(a: FloorRequestRow, b: FloorRequestRow): number {
   const held = (r: FloorRequestRow) => (r.status === "GRANTED" ? 0 : 1);
-  return held(a) - held(b) || b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id);
+  return held(a) - held(b) || b.priority - a.priority || a.queueSeq - b.queueSeq;
 }
 
 export function floorView(f: FloorRow & { requests: FloorRequestRow[] }): FloorState {

@@ -61,6 +61,7 @@ CREATE TABLE "Floor" (
     "label" TEXT NOT NULL,
     "policy" TEXT NOT NULL DEFAULT 'MODERATED',
     "maxHolders" INTEGER NOT NULL DEFAULT 1,
+    "requestSeq" INTEGER NOT NULL DEFAULT 0,
     CONSTRAINT "Floor_conferenceId_fkey" FOREIGN KEY ("conferenceId") REFERENCES "Conference" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
@@ -71,6 +72,7 @@ CREATE TABLE "FloorRequest" (
     "userId" TEXT NOT NULL,
     "status" TEXT NOT NULL DEFAULT 'PENDING',
     "priority" INTEGER NOT NULL DEFAULT 0,
+    "queueSeq" INTEGER NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     CONSTRAINT "FloorRequest_floorId_fkey" FOREIGN KEY ("floorId") REFERENCES "Floor" ("id") ON DELETE CASCADE ON UPDATE CASCADE,

@@ -88,6 +88,7 @@ CREATE TABLE "Floor" (
     "label" TEXT NOT NULL,
     "policy" "FloorPolicy" NOT NULL DEFAULT 'MODERATED',
     "maxHolders" INTEGER NOT NULL DEFAULT 1,
+    "requestSeq" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "Floor_pkey" PRIMARY KEY ("id")
 );
@@ -99,6 +100,7 @@ CREATE TABLE "FloorRequest" (
     "userId" TEXT NOT NULL,
     "status" "FloorRequestStatus" NOT NULL DEFAULT 'PENDING',
     "priority" INTEGER NOT NULL DEFAULT 0,
+    "queueSeq" INTEGER NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
