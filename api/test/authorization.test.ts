@@ -92,6 +92,8 @@ const MUTATION_MATRIX = `
   issueConferenceToken (for an ADMINISTRATOR)         U    U    U       ok    ok    ok    F     F      F     F
   revokeToken (a conference token of A)               U    U    U       ok    ok    ok    ok    F      F     F
   revokeToken (a global token)                        U    U    U       ok    F     F     F     F      F     F
+  revokeToken (a token of one's own user)             U    U    U       ok    ok    ok    ok    ok     ok    F
+  revokeToken (an ADMINISTRATOR's token)              U    U    U       ok    ok    ok    F     F      F     F
 `;
 
 /** Over WebSocket, U shows as the socket closed with 4403 at connection; F as an error on the subscription. */
@@ -483,6 +485,16 @@ const MUTATION_CASES: Record<string, MutationCase> = {
   },
   "revokeToken (a conference token of A)": {
     arrange: async (w) => void (w.bag.token = (await tokens.issueForUser("to revoke", { id: w.user.target.id, conferenceId: w.a })).token.id),
+    op: (w) => ({ query: `mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, variables: { id: w.bag.token } }),
+    done: async (w) => (await t.focus.db.apiToken.findUnique({ where: { id: w.bag.token! } }))!.revokedAt !== null,
+  },
+  "revokeToken (a token of one's own user)": {
+    arrange: async (w, who) => void (w.bag.token = (await tokens.issueForUser("own", { id: selfOf(w, who).id, conferenceId: w.a })).token.id),
+    op: (w) => ({ query: `mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, variables: { id: w.bag.token } }),
+    done: async (w) => (await t.focus.db.apiToken.findUnique({ where: { id: w.bag.token! } }))!.revokedAt !== null,
+  },
+  "revokeToken (an ADMINISTRATOR's token)": {
+    arrange: async (w) => void (w.bag.token = (await tokens.issueForUser("admin's", { id: w.user.targetAdmin.id, conferenceId: w.a })).token.id),
     op: (w) => ({ query: `mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, variables: { id: w.bag.token } }),
     done: async (w) => (await t.focus.db.apiToken.findUnique({ where: { id: w.bag.token! } }))!.revokedAt !== null,
   },

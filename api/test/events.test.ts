@@ -440,6 +440,24 @@ describe("moderation through the API, with the events each step writes", () => {
 // 2. Floors
 
 describe("floors", () => {
+  test("a holder demoted to OBSERVER gives up the floor, and the FCFS queue moves on", async () => {
+    const conf = await createConference({ subject: "Demotion", floors: [{ label: "audio", policy: "FCFS", maxHolders: 1 }] });
+    const floorId = conf.floors[0].id;
+    const [a, b] = [await join(conf.id, "sip:a@demote.test"), await join(conf.id, "sip:b@demote.test")];
+    const ra = (await admin.must(Q.request, { f: floorId, u: a.id })).requestFloor;
+    const rb = (await admin.must(Q.request, { f: floorId, u: b.id })).requestFloor;
+    expect([ra.status, rb.status]).toEqual(["GRANTED", "PENDING"]);
+    const log = new Log(conf.id);
+    await log.next();
+    await admin.must(`mutation($id: ID!) { updateUser(id: $id, patch: { role: OBSERVER }) { role } }`, { id: a.id });
+    expect((await log.next()).map((e) => [e.type, e.payload.request?.userId ?? e.payload.user.id, e.payload.request?.status ?? e.payload.user.role])).toEqual([
+      ["FLOOR_REQUEST_CHANGED", a.id, "RELEASED"],
+      ["FLOOR_REQUEST_CHANGED", b.id, "GRANTED"],
+      ["USER_UPDATED", a.id, "OBSERVER"],
+    ]);
+    expect((await admin.must(Q.floor, { id: floorId })).floor.queue.map((r: any) => [r.userId, r.status])).toEqual([[b.id, "GRANTED"]]);
+  });
+
   test("MODERATED: request, grant, FLOOR_FULL, duplicate, queue order, deny, revoke, release and cancel", async () => {
     const conf = await createConference({ subject: "Moderated floor", floors: [{ label: "audio", policy: "MODERATED", maxHolders: 1 }] });
     const floorId = conf.floors[0].id;

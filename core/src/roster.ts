@@ -69,6 +69,8 @@ export class Roster {
       if (patch.pin !== undefined) data.pinHash = patch.pin ? hashPin(validatePin(patch.pin)) : null;
       const changed = Object.keys(data).map((k) => (k === "pinHash" ? "pin" : k));
       if (changed.length === 0) throw badInput("patch", "nothing to change");
+      // An OBSERVER never holds a floor: a demotion ends the user's floor requests.
+      if (patch.role === "OBSERVER" && u.role !== "OBSERVER") await closeUserFloorRequests(tx, emit, u.conferenceId, userId);
       const user = userView(await tx.conferenceUser.update({ where: { id: userId }, data }));
       await emit(u.conferenceId, "USER_UPDATED", { user, changed });
       return user;

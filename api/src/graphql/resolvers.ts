@@ -263,9 +263,14 @@ const Mutation: Record<string, R> = {
     const p = authenticated(ctx.principal);
     const t = await ctx.tokens.get(id);
     if (p.kind !== "admin") {
-      // Chairs may revoke the tokens of their own conference; nobody else revokes global tokens.
+      // Global tokens are the admin's. A user may revoke their own tokens; chairs those of their conference,
+      // except an ADMINISTRATOR's, which (like issuing one) takes an ADMINISTRATOR or a global token.
       if (!t.conferenceId) throw new AuthError("FORBIDDEN", "only an admin token may revoke a global token");
-      requireConference(p, t.conferenceId, "moderate");
+      const own = p.kind === "user" && t.userId === p.userId;
+      if (!own) {
+        requireConference(p, t.conferenceId, "moderate");
+        if (t.userId && (await ctx.domain.roster.get(t.userId)).role === "ADMINISTRATOR") requireRoleGrant(p, "ADMINISTRATOR");
+      }
     }
     return ctx.tokens.revoke(id);
   },
@@ -303,10 +308,12 @@ const Conference: Record<string, R> = {
     if (!c.parentId) return null;
     return ctx.principal && canAccess(ctx.principal, c.parentId, "read") ? ctx.domain.conferences.get(c.parentId) : null;
   },
-  sidebars: (c: ConferenceSummary, _a, ctx) => ctx.domain.conferences.sidebars(c.id),
-  users: (c: ConferenceSummary, _a, ctx) => ctx.domain.roster.list(c.id),
-  floors: (c: ConferenceSummary, _a, ctx) => ctx.domain.floors.list(c.id),
-  occurrences: (c: ConferenceSummary, { from, to }, ctx) => ctx.domain.conferences.occurrences(c.id, from, to),
+  // Nested fields are checked on the conference they belong to: a sidebar by reference reached from its
+  // parent is another conference, whose users a token of the parent may not read.
+  sidebars: (c: ConferenceSummary, _a, ctx) => (requireConference(ctx.principal, c.id, "read"), ctx.domain.conferences.sidebars(c.id)),
+  users: (c: ConferenceSummary, _a, ctx) => (requireConference(ctx.principal, c.id, "read"), ctx.domain.roster.list(c.id)),
+  floors: (c: ConferenceSummary, _a, ctx) => (requireConference(ctx.principal, c.id, "read"), ctx.domain.floors.list(c.id)),
+  occurrences: (c: ConferenceSummary, { from, to }, ctx) => (requireConference(ctx.principal, c.id, "read"), ctx.domain.conferences.occurrences(c.id, from, to)),
   icsPath: (c: ConferenceSummary) => `/conferences/${encodeURIComponent(c.id)}.ics`,
   version: async (c: ConferenceSummary, _a, ctx) => (await ctx.domain.store.conferenceRow(ctx.domain.store.db, c.id)).eventSeq,
 };
