@@ -49,7 +49,9 @@ export class Store {
       },
       { maxWait: 15_000, timeout: 20_000 },
     );
-    for (const e of events) this.bus.publish(e);
+    // Fan out on the next turn of the event loop: the command's own answer (an HTTP response) goes first
+    // instead of waiting behind every subscriber's delivery. setImmediate keeps commit order.
+    if (events.length) setImmediate(() => events.forEach((e) => this.bus.publish(e)));
     return result;
   }
 
