@@ -1,4 +1,5 @@
 /** The focus' configuration: environment variables, validated at start with messages that name the variable. */
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -20,10 +21,23 @@ export const ConfigSchema = z.object({
   MIGRATE_ON_START: bool.default(true),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+  SIP_ENABLED: bool.default(true),
+  /** SIP over UDP and TCP on this port (0: any free port) */
+  SIP_PORT: z.coerce.number().int().min(0).max(65535).default(5060),
+  /** address SIP and RTP listen on; default: HOST */
+  SIP_HOST: z.string().refine((v) => isIP(v) !== 0, "must be an IP address to listen on").optional(),
+  /** address written into SDP and Contact; default: SIP_HOST (set it behind NAT or when listening on 0.0.0.0) */
+  SIP_ADVERTISED_HOST: z.string().refine((v) => isIP(v) !== 0, "must be an IP address (it is written into SDP c= lines)").optional(),
+  RTP_PORT_MIN: z.coerce.number().int().min(1024).max(65534).default(20000),
+  RTP_PORT_MAX: z.coerce.number().int().min(1025).max(65535).default(20999),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+const checked = ConfigSchema.superRefine((c, ctx) => {
+  if (c.RTP_PORT_MIN >= c.RTP_PORT_MAX) ctx.addIssue({ code: "custom", path: ["RTP_PORT_MAX"], message: "must be above RTP_PORT_MIN" });
+});
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -31,7 +45,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws one ConfigError listing every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = ConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  const result = checked.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);

@@ -22,6 +22,7 @@ import { makeFormatError, toPublicError } from "./graphql/errors.ts";
 import type { ApiContext } from "./graphql/context.ts";
 import { conferenceIcs } from "./ics.ts";
 import { FocusMetrics } from "./http/metrics.ts";
+import { startSip, type SipFace } from "./sip.ts";
 
 export interface Focus {
   readonly url: string;
@@ -30,6 +31,8 @@ export interface Focus {
   readonly db: PrismaClient;
   /** the admin secret made at first start, to print once; null when one existed or ADMIN_TOKEN was set */
   readonly bootstrapSecret: string | null;
+  /** SIP signalling, when enabled */
+  readonly sip: SipFace | null;
   close(): Promise<void>;
 }
 
@@ -197,6 +200,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   });
   const port = (httpServer.address() as AddressInfo).port;
   domain.scheduler.start();
+  const sip = config.SIP_ENABLED ? await startSip(config, domain, log) : null;
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
   log.info({ url: `${url}/graphql`, island: config.ISLAND, provider }, "focus listening");
 
@@ -207,8 +211,10 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     domain,
     db,
     bootstrapSecret,
+    sip,
     close() {
       closing ??= (async () => {
+        await sip?.close();
         await domain.close();
         for (const client of wsServer.clients) client.close(1001, "Going away");
         await apollo.stop();

@@ -28,7 +28,7 @@ export async function startFocusProcess(env: Record<string, string>, timeoutMs =
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(repo, "api", "src", "main.ts")], {
     cwd: repo,
-    env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: String(port), SIP_PORT: "0", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

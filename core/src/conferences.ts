@@ -223,6 +223,13 @@ export class Conferences {
     }, { copiedPins: pinsOf(src, src.users) });
   }
 
+  /** The conference a caller dials (sip:<dialInCode>@focus); null when none has that code. */
+  async findByDialInCode(code: string): Promise<ConferenceSummary | null> {
+    if (!/^[0-9]{1,20}$/.test(code)) return null;
+    const row = await this.store.db.conference.findUnique({ where: { dialInCode: code } });
+    return row ? conferenceView(row) : null;
+  }
+
   async get(id: string): Promise<ConferenceSummary> {
     return conferenceView(await this.store.conferenceRow(this.store.db, id));
   }

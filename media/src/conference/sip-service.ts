@@ -1,0 +1,289 @@
+/**
+ * The focus' SIP face: callers dial sip:<dial-in code>@<focus> and become users of that conference.
+ * A transport adapter of the conference domain: it calls roster commands (join, leave) and acts on the
+ * domain's events (a kick, a refusal or the end of the conference hangs the call up with BYE).
+ *
+ * Status codes (RFC 3261 section 21): 404 no such conference, 480 locked or not in progress, 486 full,
+ * 403 refused, 488 no common codec (RFC 3264 section 6), 400 malformed SDP, 481 unknown dialog.
+ */
+import type { ConferenceDomain, ConferenceEvent } from "@dcon/core";
+import { DomainError, ErrorReason } from "@dcon/core";
+import type { SipEndpoint, ResponseHandle } from "../sip/endpoint.ts";
+import type { SipRequest } from "../sip/message.ts";
+import type { Peer } from "../sip/transport.ts";
+import { parseNameAddr } from "../sip/address.ts";
+import { parseUri } from "../sip/uri.ts";
+import { UasDialog, dialogKey } from "../sip/dialog.ts";
+import { answerOffer, SdpError, type NegotiatedAudio } from "../sdp/index.ts";
+import { RtpPort, type RtpPortRange } from "./rtp-port.ts";
+
+export interface SipServiceLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface SipServiceOptions {
+  endpoint: SipEndpoint;
+  domain: ConferenceDomain;
+  /** the address put in SDP and Contact (where RTP and in-dialog requests reach the focus) */
+  advertisedHost: string;
+  rtpPorts: RtpPortRange;
+  log: SipServiceLogger;
+}
+
+/** A call leg: one SIP dialog, one user of one conference. */
+interface Call {
+  dialog: UasDialog;
+  conferenceId: string;
+  userId: string;
+  rtp: RtpPort;
+  audio: NegotiatedAudio;
+  sdpVersion: number;
+  sessionId: string;
+  state: "answered" | "established" | "ending" | "ended";
+}
+
+const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE";
+const SYSTEM = { kind: "system" as const, id: "sip" };
+
+/** Domain refusals as SIP final responses. */
+function statusFor(err: DomainError): [number, string] {
+  switch (err.reason) {
+    case ErrorReason.CONFERENCE_FULL:
+      return [486, "Busy Here (conference full)"];
+    case ErrorReason.CONFERENCE_LOCKED:
+      return [480, "Temporarily Unavailable (conference locked)"];
+    case ErrorReason.CONFERENCE_NOT_ACTIVE:
+      return [480, "Temporarily Unavailable (conference not in progress)"];
+    case ErrorReason.WRONG_PIN:
+    case ErrorReason.PIN_REQUIRED:
+      return [403, "Forbidden"];
+    case ErrorReason.DUPLICATE:
+      return [486, "Busy Here (already in the conference)"];
+    default:
+      return err.code === "NOT_FOUND" ? [404, "Not Found"] : [403, "Forbidden"];
+  }
+}
+
+export class ConferenceSipService {
+  private readonly calls = new Map<string, Call>();
+  private readonly byUser = new Map<string, Call>();
+  private readonly pendingInvites = new Map<string, ResponseHandle>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly o: SipServiceOptions) {
+    o.endpoint.on("request", (req, res, from) => void this.onRequest(req, res, from).catch((err) => {
+      o.log.warn({ err, method: req.method }, "SIP request failed");
+      if (res.transaction.state === "proceeding" || res.transaction.state === "trying") res.send(500);
+    }));
+    o.endpoint.on("ack", (ack) => this.onAck(ack));
+    o.endpoint.on("cancel", (invite) => {
+      const pending = this.pendingInvites.get(invite.request.headers.get("Call-ID") ?? "");
+      if (pending) pending.send(487, "Request Terminated");
+    });
+    o.endpoint.on("malformed", (_raw, err, from) => o.log.debug({ code: err.code, from }, "malformed SIP message"));
+    this.unsubscribe = o.domain.bus.subscribeAll((e) => this.onDomainEvent(e));
+  }
+
+  /** Calls in progress (for metrics and leak checks). */
+  get callCount(): number {
+    return this.calls.size;
+  }
+
+  private contact(): string {
+    return `<sip:focus@${this.o.advertisedHost.includes(":") ? `[${this.o.advertisedHost}]` : this.o.advertisedHost}:${this.o.endpoint.port}>`;
+  }
+
+  private async onRequest(req: SipRequest, res: ResponseHandle, from: Peer): Promise<void> {
+    const toTag = parseNameAddr(req.headers.get("To")!).params.get("tag");
+    if (toTag) return this.inDialog(req, res, toTag);
+    switch (req.method) {
+      case "INVITE":
+        return this.onInvite(req, res, from);
+      case "OPTIONS":
+        res.send(200, "OK", { headers: [["Allow", ALLOW], ["Accept", "application/sdp"], ["Supported", ""]] });
+        return;
+      case "BYE":
+      case "UPDATE":
+        res.send(481, "Call/Transaction Does Not Exist");
+        return;
+      default:
+        res.send(405, "Method Not Allowed", { headers: [["Allow", ALLOW]] });
+    }
+  }
+
+  private async onInvite(req: SipRequest, res: ResponseHandle, from: Peer): Promise<void> {
+    const target = parseUri(req.uri);
+    const conference = target.user ? await this.o.domain.conferences.findByDialInCode(target.user) : null;
+    if (!conference) {
+      res.send(404, "Not Found (no conference with that number)");
+      return;
+    }
+    if (req.body.length === 0) {
+      // An offerless INVITE needs the offer in our 2xx and the answer in the ACK; not supported yet.
+      res.send(488, "Not Acceptable Here (an SDP offer is required)");
+      return;
+    }
+    const rtp = await RtpPort.open(this.o.advertisedHost, this.o.rtpPorts);
+    const sessionId = String(Date.now());
+    let answer;
+    try {
+      answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: rtp.port }, { id: sessionId, version: 1 });
+    } catch (err) {
+      rtp.close();
+      if (err instanceof SdpError) {
+        if (err.code === "NO_COMMON_CODEC" || err.code === "NO_AUDIO") res.send(488, "Not Acceptable Here", { headers: [["Warning", `304 focus "${err.message.replace(/"/g, "'")}"`]] });
+        else res.send(400, "Bad Request (malformed SDP)");
+        return;
+      }
+      throw err;
+    }
+    const callId = req.headers.get("Call-ID")!;
+    this.pendingInvites.set(callId, res);
+    const fromAddr = parseNameAddr(req.headers.get("From")!);
+    let user;
+    try {
+      user = await this.o.domain.roster.join(SYSTEM, conference.id, {
+        entity: fromAddr.uri.scheme === "tel" ? `tel:${fromAddr.uri.user}` : `sip:${fromAddr.uri.user ? `${fromAddr.uri.user}@` : ""}${fromAddr.uri.host}`,
+        displayName: fromAddr.displayName,
+        via: "sip",
+      });
+    } catch (err) {
+      this.pendingInvites.delete(callId);
+      rtp.close();
+      if (err instanceof DomainError) {
+        const [status, reason] = statusFor(err);
+        if (res.transaction.state === "proceeding") res.send(status, reason);
+        return;
+      }
+      throw err;
+    }
+    this.pendingInvites.delete(callId);
+    if (res.transaction.state !== "proceeding") {
+      // CANCELled while joining: undo the join.
+      rtp.close();
+      await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
+      return;
+    }
+    const dialog = new UasDialog(this.o.endpoint, req, from, this.contact());
+    const ok = dialog.accept(req, Buffer.from(answer.sdp), "application/sdp", [["Allow", ALLOW]]);
+    const call: Call = { dialog, conferenceId: conference.id, userId: user.id, rtp, audio: answer.audio, sdpVersion: 1, sessionId, state: "answered" };
+    this.calls.set(dialog.key, call);
+    this.byUser.set(user.id, call);
+    res.sendResponse(ok);
+    dialog.startRetransmitting(ok, from, () => {
+      this.o.log.warn({ callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
+      void this.hangUp(call, "no ACK");
+    });
+    this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: answer.audio.codec }, "SIP caller joined");
+  }
+
+  private onAck(ack: SipRequest): void {
+    const call = this.findCall(ack);
+    if (!call) return;
+    call.dialog.acknowledged(ack);
+    if (call.state === "answered") call.state = "established";
+  }
+
+  private findCall(req: SipRequest): Call | undefined {
+    const callId = req.headers.get("Call-ID") ?? "";
+    const localTag = parseNameAddr(req.headers.get("To") ?? "").params.get("tag") ?? "";
+    const remoteTag = parseNameAddr(req.headers.get("From") ?? "").params.get("tag") ?? "";
+    return this.calls.get(dialogKey({ callId, localTag, remoteTag }));
+  }
+
+  private async inDialog(req: SipRequest, res: ResponseHandle, _toTag: string): Promise<void> {
+    const call = this.findCall(req);
+    if (!call || call.state === "ended") {
+      res.send(481, "Call/Transaction Does Not Exist");
+      return;
+    }
+    const check = call.dialog.acceptInDialog(req);
+    if (!check.ok) {
+      res.send(check.status, check.reason);
+      return;
+    }
+    switch (req.method) {
+      case "BYE":
+        res.send(200);
+        await this.end(call, "caller hung up", { leave: true });
+        return;
+      case "INVITE":
+      case "UPDATE":
+        return this.reinvite(call, req, res);
+      case "OPTIONS":
+        res.send(200, "OK", { headers: [["Allow", ALLOW], ["Accept", "application/sdp"]] });
+        return;
+      default:
+        res.send(405, "Method Not Allowed", { headers: [["Allow", ALLOW]] });
+    }
+  }
+
+  /** Hold and resume (RFC 3264 section 8.4) by re-INVITE or UPDATE with a new offer. */
+  private async reinvite(call: Call, req: SipRequest, res: ResponseHandle): Promise<void> {
+    if (req.body.length === 0) {
+      // No offer: answer with our current session again (RFC 3261 section 14.2 allows an offer in the 2xx; keep it simple).
+      res.send(488, "Not Acceptable Here (an SDP offer is required)");
+      return;
+    }
+    let answer;
+    try {
+      answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: call.rtp.port }, { id: call.sessionId, version: ++call.sdpVersion });
+    } catch (err) {
+      if (err instanceof SdpError) {
+        res.send(err.code === "MALFORMED" ? 400 : 488, err.code === "MALFORMED" ? "Bad Request (malformed SDP)" : "Not Acceptable Here");
+        return;
+      }
+      throw err;
+    }
+    call.audio = answer.audio;
+    if (req.method === "UPDATE") {
+      res.send(200, "OK", { body: answer.sdp, contentType: "application/sdp", headers: [["Contact", call.dialog.localContact]] });
+      return;
+    }
+    const ok = call.dialog.accept(req, Buffer.from(answer.sdp), "application/sdp");
+    res.sendResponse(ok);
+    this.o.log.debug({ userId: call.userId, direction: answer.audio.direction }, "re-INVITE answered");
+  }
+
+  /** Moderation acts on live calls: a kicked, refused or disconnected SIP user is hung up. */
+  private onDomainEvent(e: ConferenceEvent): void {
+    if (e.type !== "USER_KICKED" && e.type !== "USER_REFUSED" && e.type !== "USER_LEFT" && e.type !== "USER_REMOVED") return;
+    const userId = e.type === "USER_REMOVED" ? e.payload.userId : e.payload.user.id;
+    const call = this.byUser.get(userId);
+    if (call && call.state !== "ending" && call.state !== "ended") void this.hangUp(call, e.type);
+  }
+
+  /** The focus ends the call: BYE (RFC 3261 section 15.1.1), then forget it. */
+  private async hangUp(call: Call, why: string): Promise<void> {
+    if (call.state === "ending" || call.state === "ended") return;
+    call.state = "ending";
+    const tx = call.dialog.request("BYE");
+    await tx.final.catch(() => null);
+    await this.end(call, why, { leave: true });
+  }
+
+  private async end(call: Call, why: string, opts: { leave: boolean }): Promise<void> {
+    if (call.state === "ended") return;
+    call.state = "ended";
+    call.dialog.terminate();
+    call.rtp.close();
+    this.calls.delete(call.dialog.key);
+    if (this.byUser.get(call.userId) === call) this.byUser.delete(call.userId);
+    if (opts.leave) {
+      await this.o.domain.roster.leave(SYSTEM, call.userId).catch((err) => {
+        // already disconnected by the event that ended the call
+        if (!(err instanceof DomainError)) throw err;
+      });
+    }
+    this.o.log.info({ userId: call.userId, why }, "SIP call ended");
+  }
+
+  /** Hangs up every call; waits at most `graceMs` for the BYEs to be answered (shutdown must not hang on a dead peer). */
+  async close(graceMs = 2000): Promise<void> {
+    this.unsubscribe();
+    const byes = Promise.all([...this.calls.values()].map((c) => this.hangUp(c, "focus shutting down")));
+    await Promise.race([byes, new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+}

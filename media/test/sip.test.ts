@@ -1,0 +1,132 @@
+// Peer: sipp (Debian sip-tester) against the focus' SIP face over real UDP and TCP sockets.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
+import { freePort } from "../../api/test/support/net.ts";
+
+const scenarios = join(import.meta.dirname, "sipp");
+const work = mkdtempSync(join(tmpdir(), "dcon-sipp-"));
+
+let t: TestFocus;
+let sipPort: number;
+beforeAll(async () => {
+  t = await startTestFocus();
+  sipPort = t.focus.sip!.port;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+interface SippRun {
+  code: number | null;
+  output: string;
+}
+
+/** Runs one sipp scenario to completion; exit code 0 means every call of it succeeded. */
+async function sipp(scenario: string, opts: { service?: string; calls?: number; transport?: "u1" | "t1"; extra?: string[]; timeoutS?: number } = {}): Promise<SippRun> {
+  const port = await freePort();
+  const mediaPort = (await freePort()) & ~1;
+  const args = [
+    `127.0.0.1:${sipPort}`, "-sf", scenario, "-s", opts.service ?? "focus", "-i", "127.0.0.1", "-p", String(port),
+    "-mi", "127.0.0.1", "-mp", String(mediaPort), "-m", String(opts.calls ?? 1), "-t", opts.transport ?? "u1",
+    "-timeout", `${opts.timeoutS ?? 20}s`, "-timeout_error", "-nostdin", "-trace_err", "-error_file", join(work, `err-${port}.log`),
+    ...(opts.extra ?? []),
+  ];
+  const child = spawn("sipp", args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  let errors = "";
+  try {
+    errors = readFileSync(join(work, `err-${port}.log`), "utf8");
+  } catch {
+    // no errors written
+  }
+  return { code, output: `${output.slice(-2000)}\n${errors.slice(-3000)}` };
+}
+
+function refusedScenario(expect: number, codecs = "0", rtpmaps = "a=rtpmap:0 PCMU/8000"): string {
+  const file = join(work, `refused-${expect}-${codecs}.xml`);
+  writeFileSync(file, readFileSync(join(scenarios, "refused.xml"), "utf8")
+    .replaceAll("__EXPECT__", String(expect)).replaceAll("__CODECS__", codecs).replaceAll("__RTPMAPS__", rtpmaps));
+  return file;
+}
+
+async function conference(input: Record<string, unknown> = {}): Promise<{ id: string; dialInCode: string }> {
+  const { createConference } = await t.admin.must(`mutation($input: ConferenceInput!) { createConference(input: $input) { id dialInCode } }`, { input: { subject: "SIP", ...input } });
+  return createConference;
+}
+
+async function eventTypes(conferenceId: string): Promise<string[]> {
+  const { events } = await t.admin.must(`query($id: ID!) { events(conferenceId: $id, limit: 1000) { type payload } }`, { id: conferenceId });
+  return events.map((e: { type: string }) => e.type);
+}
+
+const expectOk = (run: SippRun) => {
+  if (run.code !== 0) throw new Error(`sipp failed (${run.code}):\n${run.output}`);
+};
+
+test("OPTIONS is answered 200 with Allow, over UDP and over TCP", async () => {
+  expectOk(await sipp(join(scenarios, "options.xml")));
+  expectOk(await sipp(join(scenarios, "options.xml"), { transport: "t1" }));
+});
+
+test("a malformed request gets 400 and the focus keeps answering", async () => {
+  expectOk(await sipp(join(scenarios, "malformed.xml")));
+  expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+});
+
+test("a caller joins by dial-in code, holds by re-INVITE, and hangs up: the roster follows", async () => {
+  const c = await conference();
+  expectOk(await sipp(join(scenarios, "call.xml"), { service: c.dialInCode }));
+  const types = await eventTypes(c.id);
+  expect(types).toEqual(expect.arrayContaining(["USER_ADDED", "USER_JOINED", "USER_LEFT"]));
+  expect(types.indexOf("USER_JOINED")).toBeLessThan(types.indexOf("USER_LEFT"));
+  const { users } = await t.admin.must(`query($id: ID!) { users(conferenceId: $id) { entity joinState via } }`, { id: c.id });
+  expect(users).toEqual([expect.objectContaining({ entity: expect.stringMatching(/^sip:sipp-1@127\.0\.0\.1$/), joinState: "DISCONNECTED", via: null })]);
+  expect(t.focus.sip!.service.callCount).toBe(0);
+});
+
+test("the same call over TCP", async () => {
+  const c = await conference();
+  expectOk(await sipp(join(scenarios, "call.xml"), { service: c.dialInCode, transport: "t1" }));
+  expect(await eventTypes(c.id)).toEqual(expect.arrayContaining(["USER_JOINED", "USER_LEFT"]));
+});
+
+test("refusals: 404 unknown number, 488 no common codec, 480 locked, 486 full", async () => {
+  expectOk(await sipp(refusedScenario(404), { service: "999999999" }));
+  const open = await conference();
+  expectOk(await sipp(refusedScenario(488, "18", "a=rtpmap:18 G729/8000"), { service: open.dialInCode }));
+  const locked = await conference();
+  await t.admin.must(`mutation($id: ID!) { lockConference(id: $id) { locked } }`, { id: locked.id });
+  expectOk(await sipp(refusedScenario(480), { service: locked.dialInCode }));
+  const full = await conference({ maxUsers: 1 });
+  await t.admin.must(`mutation($id: ID!) { joinConference(conferenceId: $id, entity: "api:someone") { id } }`, { id: full.id });
+  expectOk(await sipp(refusedScenario(486), { service: full.dialInCode }));
+  // nobody was added by the refused calls
+  expect((await eventTypes(open.id)).filter((x) => x === "USER_JOINED")).toEqual([]);
+});
+
+test("a moderator's kick through GraphQL hangs the SIP call up with BYE", async () => {
+  const c = await conference();
+  const run = sipp(join(scenarios, "kicked.xml"), { service: c.dialInCode });
+  let userId: string | undefined;
+  for (let i = 0; i < 100 && !userId; i++) {
+    const { users } = await t.admin.must(`query($id: ID!) { users(conferenceId: $id) { id displayName joinState via } }`, { id: c.id });
+    userId = users.find((u: { joinState: string; via: string }) => u.joinState === "CONNECTED" && u.via === "sip")?.id;
+    if (!userId) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(userId).toBeDefined();
+  const { users } = await t.admin.must(`query($id: ID!) { users(conferenceId: $id) { displayName } }`, { id: c.id });
+  expect(users[0].displayName).toBe("Kicked Caller");
+  await t.admin.must(`mutation($id: ID!) { kickUser(id: $id) { joinState } }`, { id: userId });
+  expectOk(await run);
+  expect(await eventTypes(c.id)).toContain("USER_KICKED");
+});
+
+test("retransmissions carry OPTIONS through 20% packet loss (UDP)", async () => {
+  expectOk(await sipp(join(scenarios, "options.xml"), { calls: 20, extra: ["-lost", "20", "-r", "10"] }));
+});
