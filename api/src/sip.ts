@@ -20,6 +20,7 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     endpoint,
     domain,
     advertisedHost: config.SIP_ADVERTISED_HOST ?? host,
+    rtpHost: host,
     rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
     log: sipLog,
   });

@@ -28,6 +28,8 @@ export interface SipServiceOptions {
   domain: ConferenceDomain;
   /** the address put in SDP and Contact (where RTP and in-dialog requests reach the focus) */
   advertisedHost: string;
+  /** the local address RTP sockets bind to (the SIP listening address; may be 0.0.0.0) */
+  rtpHost: string;
   rtpPorts: RtpPortRange;
   log: SipServiceLogger;
 }
@@ -125,7 +127,7 @@ export class ConferenceSipService {
       res.send(488, "Not Acceptable Here (an SDP offer is required)");
       return;
     }
-    const rtp = await RtpPort.open(this.o.advertisedHost, this.o.rtpPorts);
+    const rtp = await RtpPort.open(this.o.rtpHost, this.o.rtpPorts);
     const sessionId = String(Date.now());
     let answer;
     try {
