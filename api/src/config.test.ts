@@ -22,4 +22,11 @@ describe("configuration", () => {
   it("treats empty variables as unset and parses booleans", () => {
     expect(loadConfig({ PORT: "", MIGRATE_ON_START: "false" })).toMatchObject({ PORT: 4000, MIGRATE_ON_START: false });
   });
+
+  it("asks for an advertised SIP address when SIP listens on a wildcard address", () => {
+    expect(() => loadConfig({ HOST: "0.0.0.0" })).toThrow(/SIP_ADVERTISED_HOST: required when SIP listens on 0\.0\.0\.0/);
+    expect(loadConfig({ HOST: "0.0.0.0", SIP_ADVERTISED_HOST: "192.0.2.10" }).SIP_ADVERTISED_HOST).toBe("192.0.2.10");
+    expect(loadConfig({ HOST: "0.0.0.0", SIP_ENABLED: "false" }).HOST).toBe("0.0.0.0");
+    expect(() => loadConfig({ SIP_ADVERTISED_HOST: "focus.example" })).toThrow(/must be an IP address/);
+  });
 });

@@ -37,6 +37,11 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 const checked = ConfigSchema.superRefine((c, ctx) => {
   if (c.RTP_PORT_MIN >= c.RTP_PORT_MAX) ctx.addIssue({ code: "custom", path: ["RTP_PORT_MAX"], message: "must be above RTP_PORT_MIN" });
+  // 0.0.0.0 in an SDP c= line means "on hold" (RFC 3264 section 8.4): a wildcard listener needs a real address to advertise.
+  const sipHost = c.SIP_HOST ?? c.HOST;
+  if (c.SIP_ENABLED && !c.SIP_ADVERTISED_HOST && (sipHost === "0.0.0.0" || sipHost === "::")) {
+    ctx.addIssue({ code: "custom", path: ["SIP_ADVERTISED_HOST"], message: `required when SIP listens on ${sipHost}: the IP address phones reach the focus at` });
+  }
 });
 
 export class ConfigError extends Error {
