@@ -1,13 +1,7 @@
 // Peer: sipp (Debian sip-tester) against the focus' SIP face over real UDP and TCP sockets.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
-import { freePort } from "../../api/test/support/net.ts";
-
-const scenarios = join(import.meta.dirname, "sipp");
-const work = mkdtempSync(join(tmpdir(), "dcon-sipp-"));
+import { expectSippOk as expectOk, fillScenario, scenarios, sipp as runSipp, type SippOptions } from "./support/sipp.ts";
 
 let t: TestFocus;
 let sipPort: number;
@@ -19,40 +13,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface SippRun {
-  code: number | null;
-  output: string;
-}
-
-/** Runs one sipp scenario to completion; exit code 0 means every call of it succeeded. */
-async function sipp(scenario: string, opts: { service?: string; calls?: number; transport?: "u1" | "t1"; extra?: string[]; timeoutS?: number } = {}): Promise<SippRun> {
-  const port = await freePort();
-  const mediaPort = (await freePort()) & ~1;
-  const args = [
-    `127.0.0.1:${sipPort}`, "-sf", scenario, "-s", opts.service ?? "focus", "-i", "127.0.0.1", "-p", String(port),
-    "-mi", "127.0.0.1", "-mp", String(mediaPort), "-m", String(opts.calls ?? 1), "-t", opts.transport ?? "u1",
-    "-timeout", `${opts.timeoutS ?? 20}s`, "-timeout_error", "-nostdin", "-trace_err", "-error_file", join(work, `err-${port}.log`),
-    ...(opts.extra ?? []),
-  ];
-  const child = spawn("sipp", args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
-  let errors = "";
-  try {
-    errors = readFileSync(join(work, `err-${port}.log`), "utf8");
-  } catch {
-    // no errors written
-  }
-  return { code, output: `${output.slice(-2000)}\n${errors.slice(-3000)}` };
-}
+const sipp = (scenario: string, opts: SippOptions = {}) => runSipp(sipPort, scenario, opts);
 
 function refusedScenario(expect: number, codecs = "0", rtpmaps = "a=rtpmap:0 PCMU/8000"): string {
-  const file = join(work, `refused-${expect}-${codecs}.xml`);
-  writeFileSync(file, readFileSync(join(scenarios, "refused.xml"), "utf8")
-    .replaceAll("__EXPECT__", String(expect)).replaceAll("__CODECS__", codecs).replaceAll("__RTPMAPS__", rtpmaps));
-  return file;
+  return fillScenario("refused.xml", { EXPECT: expect, CODECS: codecs, RTPMAPS: rtpmaps });
 }
 
 async function conference(input: Record<string, unknown> = {}): Promise<{ id: string; dialInCode: string }> {
@@ -64,10 +28,6 @@ async function eventTypes(conferenceId: string): Promise<string[]> {
   const { events } = await t.admin.must(`query($id: ID!) { events(conferenceId: $id, limit: 1000) { type payload } }`, { id: conferenceId });
   return events.map((e: { type: string }) => e.type);
 }
-
-const expectOk = (run: SippRun) => {
-  if (run.code !== 0) throw new Error(`sipp failed (${run.code}):\n${run.output}`);
-};
 
 test("OPTIONS is answered 200 with Allow, over UDP and over TCP", async () => {
   expectOk(await sipp(join(scenarios, "options.xml")));

@@ -16,6 +16,8 @@ import { parseUri } from "../sip/uri.ts";
 import { UasDialog, dialogKey } from "../sip/dialog.ts";
 import { answerOffer, SdpError, type NegotiatedAudio } from "../sdp/index.ts";
 import { RtpPort, type RtpPortRange } from "./rtp-port.ts";
+import { ConferenceEventPackage } from "./event-package.ts";
+import { AudioBridge } from "./audio-bridge.ts";
 
 export interface SipServiceLogger {
   info(obj: object, msg?: string): void;
@@ -46,7 +48,7 @@ interface Call {
   state: "answered" | "established" | "ending" | "ended";
 }
 
-const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE";
+const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, SUBSCRIBE";
 const SYSTEM = { kind: "system" as const, id: "sip" };
 
 /** Domain refusals as SIP final responses. */
@@ -73,8 +75,18 @@ export class ConferenceSipService {
   private readonly byUser = new Map<string, Call>();
   private readonly pendingInvites = new Map<string, ResponseHandle>();
   private readonly unsubscribe: () => void;
+  /** RFC 4575 subscriptions (SUBSCRIBE Event: conference) */
+  private readonly eventPackage: ConferenceEventPackage;
+  private readonly audio: AudioBridge;
+  /** the last DTMF key of each user, for two-key commands (*6) */
+  private readonly lastKey = new Map<string, string>();
 
   constructor(private readonly o: SipServiceOptions) {
+    this.eventPackage = new ConferenceEventPackage({ endpoint: o.endpoint, domain: o.domain, contact: this.contact(), log: o.log });
+    this.audio = new AudioBridge({
+      onDtmf: (_conferenceId, userId, digit) => void this.onKey(userId, digit),
+      onError: (err) => o.log.warn({ err }, "call audio error"),
+    });
     o.endpoint.on("request", (req, res, from) => void this.onRequest(req, res, from).catch((err) => {
       o.log.warn({ err, method: req.method }, "SIP request failed");
       if (res.transaction.state === "proceeding" || res.transaction.state === "trying") res.send(500);
@@ -93,11 +105,17 @@ export class ConferenceSipService {
     return this.calls.size;
   }
 
+  /** Conference event package subscriptions in progress. */
+  get subscriptionCount(): number {
+    return this.eventPackage.count;
+  }
+
   private contact(): string {
     return `<sip:focus@${this.o.advertisedHost.includes(":") ? `[${this.o.advertisedHost}]` : this.o.advertisedHost}:${this.o.endpoint.port}>`;
   }
 
   private async onRequest(req: SipRequest, res: ResponseHandle, from: Peer): Promise<void> {
+    if (req.method === "SUBSCRIBE") return this.eventPackage.handleSubscribe(req, res, from);
     const toTag = parseNameAddr(req.headers.get("To")!).params.get("tag");
     if (toTag) return this.inDialog(req, res, toTag);
     switch (req.method) {
@@ -174,6 +192,8 @@ export class ConferenceSipService {
     this.calls.set(dialog.key, call);
     this.byUser.set(user.id, call);
     res.sendResponse(ok);
+    // A caller in the lobby is neither heard nor hears the conference until admitted.
+    if (user.joinState === "CONNECTED") this.audio.attach(conference.id, user.id, rtp, answer.audio, { muted: user.muted });
     dialog.startRetransmitting(ok, from, () => {
       this.o.log.warn({ callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
       void this.hangUp(call, "no ACK");
@@ -240,6 +260,7 @@ export class ConferenceSipService {
       throw err;
     }
     call.audio = answer.audio;
+    this.audio.update(call.conferenceId, call.userId, answer.audio);
     if (req.method === "UPDATE") {
       res.send(200, "OK", { body: answer.sdp, contentType: "application/sdp", headers: [["Contact", call.dialog.localContact]] });
       return;
@@ -249,12 +270,42 @@ export class ConferenceSipService {
     this.o.log.debug({ userId: call.userId, direction: answer.audio.direction }, "re-INVITE answered");
   }
 
-  /** Moderation acts on live calls: a kicked, refused or disconnected SIP user is hung up. */
+  /**
+   * Moderation acts on live calls within a frame: mute and unmute reach the mixer, an admitted caller
+   * joins the mix, and a kicked, refused or disconnected SIP user is hung up.
+   */
   private onDomainEvent(e: ConferenceEvent): void {
-    if (e.type !== "USER_KICKED" && e.type !== "USER_REFUSED" && e.type !== "USER_LEFT" && e.type !== "USER_REMOVED") return;
-    const userId = e.type === "USER_REMOVED" ? e.payload.userId : e.payload.user.id;
-    const call = this.byUser.get(userId);
-    if (call && call.state !== "ending" && call.state !== "ended") void this.hangUp(call, e.type);
+    switch (e.type) {
+      case "USER_MUTED":
+      case "USER_UNMUTED":
+        this.audio.setMuted(e.conferenceId, e.payload.user.id, e.type === "USER_MUTED");
+        return;
+      case "USER_ADMITTED": {
+        const call = this.byUser.get(e.payload.user.id);
+        if (call) this.audio.attach(call.conferenceId, call.userId, call.rtp, call.audio, { muted: e.payload.user.muted });
+        return;
+      }
+      case "USER_KICKED":
+      case "USER_REFUSED":
+      case "USER_LEFT":
+      case "USER_REMOVED": {
+        const call = this.byUser.get(e.type === "USER_REMOVED" ? e.payload.userId : e.payload.user.id);
+        if (call && call.state !== "ending" && call.state !== "ended") void this.hangUp(call, e.type);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** DTMF commands: *6 toggles one's own mute. */
+  private async onKey(userId: string, digit: string): Promise<void> {
+    const previous = this.lastKey.get(userId);
+    this.lastKey.set(userId, digit);
+    if (previous !== "*" || digit !== "6") return;
+    this.lastKey.delete(userId);
+    const user = await this.o.domain.roster.get(userId).catch(() => null);
+    if (user) await this.o.domain.roster.setMuted({ kind: "user", id: userId }, userId, !user.muted).catch(() => {});
   }
 
   /** The focus ends the call: BYE (RFC 3261 section 15.1.1), then forget it. */
@@ -270,6 +321,8 @@ export class ConferenceSipService {
     if (call.state === "ended") return;
     call.state = "ended";
     call.dialog.terminate();
+    this.audio.detach(call.conferenceId, call.userId);
+    this.lastKey.delete(call.userId);
     call.rtp.close();
     this.calls.delete(call.dialog.key);
     if (this.byUser.get(call.userId) === call) this.byUser.delete(call.userId);
@@ -285,7 +338,9 @@ export class ConferenceSipService {
   /** Hangs up every call; waits at most `graceMs` for the BYEs to be answered (shutdown must not hang on a dead peer). */
   async close(graceMs = 2000): Promise<void> {
     this.unsubscribe();
+    await Promise.race([this.eventPackage.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     const byes = Promise.all([...this.calls.values()].map((c) => this.hangUp(c, "focus shutting down")));
     await Promise.race([byes, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.audio.close();
   }
 }

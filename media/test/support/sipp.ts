@@ -1,0 +1,62 @@
+/** Runs sipp (Debian sip-tester) scenarios against a focus, for the SIP integration suites. */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../../api/test/support/net.ts";
+
+export const scenarios = join(import.meta.dirname, "..", "sipp");
+/** sipp's working directory: scenario copies, error files, and the audio files rtp_stream plays */
+export const sippWork = mkdtempSync(join(tmpdir(), "dcon-sipp-"));
+
+export interface SippRun {
+  code: number | null;
+  output: string;
+}
+
+export interface SippOptions {
+  /** the Request-URI user: a dial-in code */
+  service?: string;
+  calls?: number;
+  transport?: "u1" | "t1";
+  extra?: string[];
+  timeoutS?: number;
+}
+
+/** Runs one scenario to completion against 127.0.0.1:`sipPort`; exit code 0 means every call succeeded. */
+export async function sipp(sipPort: number, scenario: string, opts: SippOptions = {}): Promise<SippRun> {
+  const port = await freePort();
+  const mediaPort = (await freePort()) & ~1;
+  const errorFile = join(sippWork, `err-${port}.log`);
+  const args = [
+    `127.0.0.1:${sipPort}`, "-sf", scenario, "-s", opts.service ?? "focus", "-i", "127.0.0.1", "-p", String(port),
+    "-mi", "127.0.0.1", "-mp", String(mediaPort), "-m", String(opts.calls ?? 1), "-t", opts.transport ?? "u1",
+    "-timeout", `${opts.timeoutS ?? 20}s`, "-timeout_error", "-nostdin", "-trace_err", "-error_file", errorFile,
+    ...(opts.extra ?? []),
+  ];
+  const child = spawn("sipp", args, { cwd: sippWork, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  let errors = "";
+  try {
+    errors = readFileSync(errorFile, "utf8");
+  } catch {
+    // no errors written
+  }
+  return { code, output: `${output.slice(-2000)}\n${errors.slice(-3000)}` };
+}
+
+/** A copy of a scenario with __PLACEHOLDERS__ filled in (sipp reads some attributes as numbers at load). */
+export function fillScenario(name: string, values: Record<string, string | number>): string {
+  let text = readFileSync(join(scenarios, name), "utf8");
+  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`__${k}__`, String(v));
+  const file = join(sippWork, `${name.replace(/\.xml$/, "")}-${Object.values(values).join("-").replace(/[^A-Za-z0-9-]/g, "")}.xml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+export function expectSippOk(run: SippRun): void {
+  if (run.code !== 0) throw new Error(`sipp failed (${run.code}):\n${run.output}`);
+}
