@@ -84,13 +84,13 @@ export class ConferenceSipService {
   constructor(private readonly o: SipServiceOptions) {
     this.eventPackage = new ConferenceEventPackage({ endpoint: o.endpoint, domain: o.domain, contact: this.contact(), log: o.log });
     this.audio = new AudioBridge({
-      onDtmf: (_conferenceId, userId, digit) => void this.onKey(userId, digit),
+      onDtmf: (_conferenceId, userId, digit) => this.track(this.onKey(userId, digit)),
       onError: (err) => o.log.warn({ err }, "call audio error"),
     });
-    o.endpoint.on("request", (req, res, from) => void this.onRequest(req, res, from).catch((err) => {
+    o.endpoint.on("request", (req, res, from) => this.track(this.onRequest(req, res, from).catch((err) => {
       o.log.warn({ err, method: req.method }, "SIP request failed");
       if (res.transaction.state === "proceeding" || res.transaction.state === "trying") res.send(500);
-    }));
+    })));
     o.endpoint.on("ack", (ack) => this.onAck(ack));
     o.endpoint.on("cancel", (invite) => {
       const pending = this.pendingInvites.get(invite.request.headers.get("Call-ID") ?? "");
@@ -98,6 +98,16 @@ export class ConferenceSipService {
     });
     o.endpoint.on("malformed", (_raw, err, from) => o.log.debug({ code: err.code, from }, "malformed SIP message"));
     this.unsubscribe = o.domain.bus.subscribeAll((e) => this.onDomainEvent(e));
+  }
+
+  /** Work started by a request or an event (a join, a leave after BYE) that close() must let finish. */
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  private track(p: Promise<unknown>): void {
+    const q: Promise<unknown> = p
+      .catch((err) => this.o.log.warn({ err }, "SIP background work failed"))
+      .finally(() => this.inflight.delete(q));
+    this.inflight.add(q);
   }
 
   /** Calls in progress (for metrics and leak checks). */
@@ -196,7 +206,7 @@ export class ConferenceSipService {
     if (user.joinState === "CONNECTED") this.audio.attach(conference.id, user.id, rtp, answer.audio, { muted: user.muted });
     dialog.startRetransmitting(ok, from, () => {
       this.o.log.warn({ callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
-      void this.hangUp(call, "no ACK");
+      this.track(this.hangUp(call, "no ACK"));
     });
     this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: answer.audio.codec }, "SIP caller joined");
   }
@@ -290,7 +300,7 @@ export class ConferenceSipService {
       case "USER_LEFT":
       case "USER_REMOVED": {
         const call = this.byUser.get(e.type === "USER_REMOVED" ? e.payload.userId : e.payload.user.id);
-        if (call && call.state !== "ending" && call.state !== "ended") void this.hangUp(call, e.type);
+        if (call && call.state !== "ending" && call.state !== "ended") this.track(this.hangUp(call, e.type));
         return;
       }
       default:
@@ -340,7 +350,8 @@ export class ConferenceSipService {
     this.unsubscribe();
     await Promise.race([this.eventPackage.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     const byes = Promise.all([...this.calls.values()].map((c) => this.hangUp(c, "focus shutting down")));
-    await Promise.race([byes, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    // Then the work already under way (a leave after a BYE): the database must outlive it.
+    await Promise.race([Promise.allSettled([byes, ...this.inflight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.audio.close();
   }
 }
