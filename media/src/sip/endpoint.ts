@@ -315,6 +315,7 @@ function ackForNon2xx(invite: SipRequest, res: SipResponse): SipRequest {
 function badRequestFor(err: SipParseError, from: Peer): { response: SipResponse; to: Peer } | null {
   const head = err.request;
   if (!head || !["Via", "From", "To", "Call-ID", "CSeq"].every((h) => head.headers.has(h))) return null;
+  if (head.method === "ACK") return null; // an ACK is never answered (RFC 3261 section 17.1.1.1)
   const via = topVia(head);
   if (!via) return null;
   let response: SipResponse;
