@@ -9,7 +9,8 @@
 import type { ConferenceDomain, ConferenceEvent } from "@dcon/core";
 import { DomainError, ErrorReason } from "@dcon/core";
 import type { SipEndpoint, ResponseHandle } from "../sip/endpoint.ts";
-import type { SipRequest } from "../sip/message.ts";
+import { createResponse, type SipRequest } from "../sip/message.ts";
+import { newTag } from "../sip/endpoint.ts";
 import type { Peer } from "../sip/transport.ts";
 import { parseNameAddr } from "../sip/address.ts";
 import { parseUri } from "../sip/uri.ts";
@@ -73,7 +74,6 @@ function statusFor(err: DomainError): [number, string] {
 export class ConferenceSipService {
   private readonly calls = new Map<string, Call>();
   private readonly byUser = new Map<string, Call>();
-  private readonly pendingInvites = new Map<string, ResponseHandle>();
   private readonly unsubscribe: () => void;
   /** RFC 4575 subscriptions (SUBSCRIBE Event: conference) */
   private readonly eventPackage: ConferenceEventPackage;
@@ -92,10 +92,9 @@ export class ConferenceSipService {
       if (res.transaction.state === "proceeding" || res.transaction.state === "trying") res.send(500);
     })));
     o.endpoint.on("ack", (ack) => this.onAck(ack));
-    o.endpoint.on("cancel", (invite) => {
-      const pending = this.pendingInvites.get(invite.request.headers.get("Call-ID") ?? "");
-      if (pending) pending.send(487, "Request Terminated");
-    });
+    // RFC 3261 section 9.2: a CANCEL of a pending INVITE ends it with 487 at once; the INVITE's handler
+    // sees its transaction is no longer proceeding and stops (or undoes its join).
+    o.endpoint.on("cancel", (invite) => invite.respond(createResponse(invite.request, 487, "Request Terminated", { toTag: newTag() })));
     o.endpoint.on("malformed", (_raw, err, from) => o.log.debug({ code: err.code, from }, "malformed SIP message"));
     this.unsubscribe = o.domain.bus.subscribeAll((e) => this.onDomainEvent(e));
   }
@@ -169,8 +168,10 @@ export class ConferenceSipService {
       }
       throw err;
     }
-    const callId = req.headers.get("Call-ID")!;
-    this.pendingInvites.set(callId, res);
+    if (res.transaction.state !== "proceeding") {
+      rtp.close(); // CANCELled already
+      return;
+    }
     const fromAddr = parseNameAddr(req.headers.get("From")!);
     let user;
     try {
@@ -180,7 +181,6 @@ export class ConferenceSipService {
         via: "sip",
       });
     } catch (err) {
-      this.pendingInvites.delete(callId);
       rtp.close();
       if (err instanceof DomainError) {
         const [status, reason] = statusFor(err);
@@ -189,7 +189,6 @@ export class ConferenceSipService {
       }
       throw err;
     }
-    this.pendingInvites.delete(callId);
     if (res.transaction.state !== "proceeding") {
       // CANCELled while joining: undo the join.
       rtp.close();
@@ -205,7 +204,7 @@ export class ConferenceSipService {
     // A caller in the lobby is neither heard nor hears the conference until admitted.
     if (user.joinState === "CONNECTED") this.audio.attach(conference.id, user.id, rtp, answer.audio, { muted: user.muted });
     dialog.startRetransmitting(ok, from, () => {
-      this.o.log.warn({ callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
+      this.o.log.warn({ callId: call.dialog.id.callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
       this.track(this.hangUp(call, "no ACK"));
     });
     this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: answer.audio.codec }, "SIP caller joined");
