@@ -9,12 +9,11 @@
  * Everything runs on 127.0.0.1; every child process is killed at the end and the script exits by itself.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { freePort } from "../api/test/support/net.ts";
+import { freeUdpPort } from "../api/test/support/net.ts";
 import { processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, percentile, table, writeResults } from "./lib/report.ts";
 
@@ -75,30 +74,6 @@ function lastStatRow(file: string): Map<string, string> {
 
 const children = new Set<ChildProcess>();
 
-/** ports handed out in this run: freePort() checks TCP only, and sipp (UAC and UAS) and the focus listen on UDP */
-const usedPorts = new Set<number>();
-
-async function udpFree(port: number): Promise<boolean> {
-  const socket = createSocket("udp4");
-  return new Promise((resolve) => {
-    socket.once("error", () => resolve(false));
-    socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
-  });
-}
-
-/** a port free for TCP and UDP on 127.0.0.1 (and port + 1 with `pair`, for RTP/RTCP), not given out before in this run */
-async function freeUdpPort(pair = false): Promise<number> {
-  for (let i = 0; ; i++) {
-    let port = await freePort();
-    if (pair) port &= ~1;
-    const ports = pair ? [port, port + 1] : [port];
-    if (ports.every((p) => !usedPorts.has(p)) && (await Promise.all(ports.map(udpFree))).every(Boolean)) {
-      for (const p of ports) usedPorts.add(p);
-      return port;
-    }
-    if (i > 50) throw new Error("no free UDP port on 127.0.0.1");
-  }
-}
 
 function run(args: string[], cwd: string, killAfterMs: number): Promise<{ code: number | null; output: string }> {
   const child = spawn("sipp", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });

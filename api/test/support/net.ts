@@ -1,3 +1,4 @@
+import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 
 /** A TCP port free on 127.0.0.1 right now (for peers that cannot be told to pick one themselves). */
@@ -10,4 +11,32 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Ports handed out by freeUdpPort in this process, so two peers started back to back never get the same one. */
+const handedOut = new Set<number>();
+
+async function udpFree(port: number): Promise<boolean> {
+  const socket = createSocket("udp4");
+  return new Promise((resolve) => {
+    socket.once("error", () => resolve(false));
+    socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port free for TCP and UDP on 127.0.0.1 (and port + 1 with `pair`, for RTP and RTCP), not handed out
+ * before by this process: for peers such as sipp that listen on UDP, which freePort() does not check.
+ */
+export async function freeUdpPort(pair = false): Promise<number> {
+  for (let i = 0; i <= 50; i++) {
+    let port = await freePort();
+    if (pair) port &= ~1;
+    const ports = pair ? [port, port + 1] : [port];
+    if (ports.every((p) => !handedOut.has(p)) && (await Promise.all(ports.map(udpFree))).every(Boolean)) {
+      for (const p of ports) handedOut.add(p);
+      return port;
+    }
+  }
+  throw new Error("no free UDP port on 127.0.0.1");
 }

@@ -18,7 +18,7 @@ import type { SipRequest } from "../sip/message.ts";
 import type { Peer } from "../sip/transport.ts";
 import { parseNameAddr } from "../sip/address.ts";
 import { parseUri } from "../sip/uri.ts";
-import { UasDialog, dialogKey } from "../sip/dialog.ts";
+import { UasDialog, uasDialogKeyOf } from "../sip/dialog.ts";
 import {
   CONFERENCE_INFO_TYPE, applyEvent, isEmptyDelta, modelOf, renderFull, renderPartial, viewOf,
   type ConferenceInfoDelta, type ConferenceInfoModel, type DocumentOptions,
@@ -85,11 +85,6 @@ export class ConferenceEventPackage {
   /** Active subscriptions. */
   get count(): number {
     return this.subs.size;
-  }
-
-  /** True when the request is inside one of our subscription dialogs (RFC 3261 section 12.2.2 matching). */
-  owns(req: SipRequest): boolean {
-    return this.subs.has(keyOf(req));
   }
 
   /** An out-of-dialog SUBSCRIBE creates a subscription; an in-dialog one refreshes or ends it. */
@@ -185,7 +180,7 @@ export class ConferenceEventPackage {
 
   /** In-dialog requests (RFC 6665 section 4.2.1.2 refresh, 4.2.1.4 unsubscribe). */
   private async inDialog(req: SipRequest, res: ResponseHandle): Promise<void> {
-    const sub = this.subs.get(keyOf(req));
+    const sub = this.subs.get(uasDialogKeyOf(req));
     if (!sub || sub.phase.name !== "active") {
       res.send(481, "Subscription Does Not Exist");
       return;
@@ -367,18 +362,6 @@ export class ConferenceEventPackage {
   private forget(sub: Subscription): void {
     if (this.subs.get(sub.dialog.key) === sub) this.subs.delete(sub.dialog.key);
     void sub.stream.return();
-  }
-}
-
-/** The dialog a request belongs to, seen from the focus (local tag = To tag). */
-function keyOf(req: SipRequest): string {
-  try {
-    const callId = req.headers.get("Call-ID") ?? "";
-    const localTag = parseNameAddr(req.headers.get("To") ?? "").params.get("tag") ?? "";
-    const remoteTag = parseNameAddr(req.headers.get("From") ?? "").params.get("tag") ?? "";
-    return dialogKey({ callId, localTag, remoteTag });
-  } catch {
-    return "";
   }
 }
 

@@ -14,7 +14,7 @@ import { newTag } from "../sip/endpoint.ts";
 import type { Peer } from "../sip/transport.ts";
 import { parseNameAddr } from "../sip/address.ts";
 import { parseUri } from "../sip/uri.ts";
-import { UasDialog, dialogKey } from "../sip/dialog.ts";
+import { UasDialog, uasDialogKeyOf } from "../sip/dialog.ts";
 import { answerOffer, SdpError, type NegotiatedAudio } from "../sdp/index.ts";
 import { RtpPort, type RtpPortRange } from "./rtp-port.ts";
 import { ConferenceEventPackage } from "./event-package.ts";
@@ -218,10 +218,7 @@ export class ConferenceSipService {
   }
 
   private findCall(req: SipRequest): Call | undefined {
-    const callId = req.headers.get("Call-ID") ?? "";
-    const localTag = parseNameAddr(req.headers.get("To") ?? "").params.get("tag") ?? "";
-    const remoteTag = parseNameAddr(req.headers.get("From") ?? "").params.get("tag") ?? "";
-    return this.calls.get(dialogKey({ callId, localTag, remoteTag }));
+    return this.calls.get(uasDialogKeyOf(req));
   }
 
   private async inDialog(req: SipRequest, res: ResponseHandle, _toTag: string): Promise<void> {

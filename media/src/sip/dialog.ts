@@ -27,6 +27,21 @@ export function dialogKey(id: DialogId): string {
   return `${id.callId}|${id.localTag}|${id.remoteTag}`;
 }
 
+/**
+ * The key of the UAS dialog an incoming request belongs to (section 12.2.2: Call-ID, our tag in To, the
+ * peer's tag in From); "" when its To or From cannot be read, which matches no dialog.
+ */
+export function uasDialogKeyOf(req: SipRequest): string {
+  try {
+    const callId = req.headers.get("Call-ID") ?? "";
+    const localTag = parseNameAddr(req.headers.get("To") ?? "").params.get("tag") ?? "";
+    const remoteTag = parseNameAddr(req.headers.get("From") ?? "").params.get("tag") ?? "";
+    return dialogKey({ callId, localTag, remoteTag });
+  } catch {
+    return "";
+  }
+}
+
 /** Where a request to a SIP URI goes (RFC 3263 without DNS: the URI's host and port, or its maddr). */
 export function peerForUri(uri: SipUri, fallback: Peer): Peer {
   const transport = (uri.params.get("transport") ?? fallback.transport).toLowerCase() === "tcp" ? "tcp" : "udp";

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../../api/test/support/net.ts";
+import { freeUdpPort } from "../../../api/test/support/net.ts";
 
 export const scenarios = join(import.meta.dirname, "..", "sipp");
 /** sipp's working directory: scenario copies, error files, and the audio files rtp_stream plays */
@@ -25,8 +25,8 @@ export interface SippOptions {
 
 /** Runs one scenario to completion against 127.0.0.1:`sipPort`; exit code 0 means every call succeeded. */
 export async function sipp(sipPort: number, scenario: string, opts: SippOptions = {}): Promise<SippRun> {
-  const port = await freePort();
-  const mediaPort = (await freePort()) & ~1;
+  const port = await freeUdpPort();
+  const mediaPort = await freeUdpPort(true);
   const errorFile = join(sippWork, `err-${port}.log`);
   const args = [
     `127.0.0.1:${sipPort}`, "-sf", scenario, "-s", opts.service ?? "focus", "-i", "127.0.0.1", "-p", String(port),
