@@ -5,6 +5,9 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip-core)
+command -v linphonec >/dev/null 2>&1 || missing+=(linphone-cli)
+command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing test peers: ${missing[*]}" >&2

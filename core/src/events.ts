@@ -27,6 +27,9 @@ export interface EventPayloads {
   USER_KICKED: { user: UserState };
   USER_MUTED: { user: UserState };
   USER_UNMUTED: { user: UserState };
+  /** voice activity from the mixer (a talkspurt began or ended) */
+  USER_TALKING: { user: UserState };
+  USER_STOPPED_TALKING: { user: UserState };
   FLOOR_REQUEST_CHANGED: { request: FloorRequestState };
 }
 
@@ -35,7 +38,7 @@ export const EVENT_TYPES = [
   "CONFERENCE_CREATED", "CONFERENCE_UPDATED", "CONFERENCE_STARTED", "CONFERENCE_ENDED", "CONFERENCE_LOCKED",
   "CONFERENCE_UNLOCKED", "CONFERENCE_DELETED", "SIDEBAR_CREATED", "USER_ADDED", "USER_UPDATED", "USER_REMOVED",
   "USER_JOINED", "USER_IN_LOBBY", "USER_ADMITTED", "USER_REFUSED", "USER_LEFT", "USER_KICKED", "USER_MUTED",
-  "USER_UNMUTED", "FLOOR_REQUEST_CHANGED",
+  "USER_UNMUTED", "USER_TALKING", "USER_STOPPED_TALKING", "FLOOR_REQUEST_CHANGED",
 ] as const satisfies readonly EventType[];
 
 /** Who caused a change: a token's principal, the scheduler, or a transport acting for a caller. */

@@ -124,7 +124,7 @@ export class Roster {
       const toLobby = c.joinHandling === "LOBBY" && !CHAIR_ROLES.includes(user.role);
       const joined = userView(await tx.conferenceUser.update({
         where: { id: user.id },
-        data: { joinState: toLobby ? "LOBBY" : "CONNECTED", via, muted: false, ...(req.displayName ? { displayName: check.text("displayName", req.displayName, { max: 120 }) } : {}) },
+        data: { joinState: toLobby ? "LOBBY" : "CONNECTED", via, muted: false, talking: false, ...(req.displayName ? { displayName: check.text("displayName", req.displayName, { max: 120 }) } : {}) },
       }));
       await emit(conferenceId, toLobby ? "USER_IN_LOBBY" : "USER_JOINED", { user: joined });
       return joined;
@@ -157,6 +157,20 @@ export class Roster {
     });
   }
 
+  /**
+   * Voice activity reported by the transport that carries the user's audio (the mixer's talk detection,
+   * which already has hysteresis). Only a connected user talks; a report for anyone else changes nothing.
+   */
+  async setTalking(actor: Actor, userId: string, talking: boolean): Promise<UserState> {
+    return this.store.mutate(actor, async (tx, emit) => {
+      const u = await this.store.userRow(tx, userId);
+      if (u.talking === talking || (talking && u.joinState !== "CONNECTED")) return userView(u);
+      const user = userView(await tx.conferenceUser.update({ where: { id: userId }, data: { talking } }));
+      await emit(u.conferenceId, talking ? "USER_TALKING" : "USER_STOPPED_TALKING", { user });
+      return user;
+    });
+  }
+
   /** Mutes every connected user who is not a chair; returns how many were muted. */
   async muteAll(actor: Actor, conferenceId: string): Promise<number> {
     return this.store.mutate(actor, async (tx, emit) => {
@@ -179,7 +193,7 @@ export class Roster {
     return this.store.mutate(actor, async (tx, emit) => {
       const u = await this.store.userRow(tx, userId);
       if (!from.includes(u.joinState)) throw conflict(`${u.entity} ${notInState}`, ErrorReason.INVALID_STATE);
-      const user = userView(await tx.conferenceUser.update({ where: { id: userId }, data }));
+      const user = userView(await tx.conferenceUser.update({ where: { id: userId }, data: data.joinState === "DISCONNECTED" ? { ...data, talking: false } : data }));
       if (data.joinState === "DISCONNECTED") await closeUserFloorRequests(tx, emit, u.conferenceId, userId);
       await emit(u.conferenceId, type, { user });
       return user;

@@ -48,6 +48,8 @@ export interface UserState {
   via: string | null;
   island: string;
   muted: boolean;
+  /** the mixer hears this user (voice activity); only while CONNECTED */
+  talking: boolean;
 }
 
 export interface FloorRequestState {

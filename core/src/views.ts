@@ -46,6 +46,7 @@ export function userView(u: UserRow): UserState {
     via: u.via,
     island: u.island,
     muted: u.muted,
+    talking: u.talking,
   };
 }
 

@@ -1,12 +1,11 @@
 // Peer: sipp (Debian sip-tester) as two callers: one streams a 440 Hz tone over RTP (rtp_stream), the
 // other's SDP points at this test's UDP socket, which decodes what the focus' mixer sends it.
-import dgram from "node:dgram";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
 import { expectSippOk, fillScenario, sipp, sippWork } from "./support/sipp.ts";
-import { decodeUlaw, encodeUlaw, dominantFrequency, telephoneEventTrain, ToneGenerator, type DtmfDigit } from "../src/audio/index.ts";
-import { parseRtp, serializeRtp } from "../src/rtp/packet.ts";
+import { encodeUlaw, ToneGenerator } from "../src/audio/index.ts";
+import { pressKeys, rtpEar } from "./support/rtp.ts";
 
 let t: TestFocus;
 beforeAll(async () => {
@@ -21,45 +20,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Heard {
-  packets: number;
-  /** where the focus sends this leg's RTP from: its RTP port for the call */
-  focus: { address: string; port: number } | null;
-  /** per 20 ms frame: the dominant candidate frequency, or null for silence */
-  frames: (number | null)[];
-}
-
-function listen(socket: dgram.Socket): Heard {
-  const heard: Heard = { packets: 0, focus: null, frames: [] };
-  const pcm = new Int16Array(160);
-  socket.on("message", (buf, rinfo) => {
-    heard.focus = { address: rinfo.address, port: rinfo.port };
-    const p = parseRtp(buf);
-    if (p.payloadType !== 0 || p.payload.length !== 160) return;
-    heard.packets++;
-    decodeUlaw(p.payload, pcm);
-    heard.frames.push(dominantFrequency(pcm, [440, 660, 880, 1000]));
-  });
-  return heard;
-}
-
-/** Presses keys as RFC 4733 telephone-event packet trains (payload type 101, as the listener's SDP offers). */
-async function pressKeys(socket: dgram.Socket, to: { address: string; port: number }, keys: DtmfDigit[]): Promise<void> {
-  let seq = 1000;
-  let timestamp = 50_000;
-  const out = new Uint8Array(64);
-  for (const digit of keys) {
-    const start = Date.now();
-    for (const p of telephoneEventTrain({ digit, timestamp, seq, ssrc: 0x1234 })) {
-      await new Promise((r) => setTimeout(r, Math.max(0, start + p.sendAtMs - Date.now())));
-      const n = serializeRtp(p, out);
-      socket.send(out.subarray(0, n), to.port, to.address);
-      seq = (p.seq + 1) & 0xffff;
-    }
-    timestamp += 8000;
-  }
-}
-
 async function sipUser(conferenceId: string, displayName: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const { users } = await t.admin.must(`query($id: ID!) { users(conferenceId: $id) { id displayName joinState } }`, { id: conferenceId });
@@ -72,14 +32,13 @@ async function sipUser(conferenceId: string, displayName: string): Promise<strin
 
 test("a second caller hears the first caller's tone in its mix, not after a moderator mutes the first, and mutes itself with *6", async () => {
   const { createConference: c } = await t.admin.must(`mutation { createConference(input: { subject: "Audio" }) { id dialInCode } }`);
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
-  const heard = listen(socket);
+  const ear = await rtpEar([440, 660, 880, 1000]);
+  const { socket, heard } = ear;
   try {
     const sipPort = t.focus.sip!.port;
-    const listener = sipp(sipPort, fillScenario("listen.xml", { LISTEN_PORT: socket.address().port, TALK_MS: 5000 }), { service: c.dialInCode });
+    const listener = sipp(sipPort, fillScenario("listen.xml", { LISTEN_PORT: ear.port, TALK_MS: 5000 }), { service: c.dialInCode });
     await sipUser(c.id, "Listener");
-    const talker = sipp(sipPort, fillScenario("talk.xml", { TALK_MS: 4000 }), { service: c.dialInCode });
+    const talker = sipp(sipPort, fillScenario("talk.xml", { TALK_MS: 4000, LOOPS: -1 }), { service: c.dialInCode });
     const talkerId = await sipUser(c.id, "Talker");
 
     // wait for ~1 s of tone to reach the listener through the mixer
@@ -98,7 +57,7 @@ test("a second caller hears the first caller's tone in its mix, not after a mode
     // the listener presses *6 (self-mute by DTMF) on its RTP stream
     const { users: before } = await t.admin.must(`query($id: ID!) { users(conferenceId: $id) { displayName muted } }`, { id: c.id });
     expect(before.find((u: { displayName: string }) => u.displayName === "Listener").muted).toBe(false);
-    await pressKeys(socket, heard.focus!, ["*", "6"]);
+    await pressKeys(socket, heard.focus!, "*6");
     let listenerMuted = false;
     for (let i = 0; i < 30 && !listenerMuted; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -110,7 +69,7 @@ test("a second caller hears the first caller's tone in its mix, not after a mode
     expectSippOk(await talker);
     expectSippOk(await listener);
   } finally {
-    socket.close();
+    ear.close();
   }
   expect(t.focus.sip!.service.callCount).toBe(0);
 }, 30_000);

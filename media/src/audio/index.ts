@@ -39,3 +39,4 @@ export {
 } from "./dtmf.ts";
 export { dominantFrequency, goertzelPower, tonePowers, type DominantOptions, type GoertzelOptions } from "./goertzel.ts";
 export { ToneGenerator, dtmfFrequencies, generateDtmf, generateTone, type ToneOptions } from "./tone.ts";
+export { CuePlayer, LOBBY_HOLD, PIN_PROMPT, PIN_WRONG, type Cue, type CueSegment } from "./cues.ts";

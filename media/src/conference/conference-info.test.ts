@@ -13,7 +13,7 @@ const conference: ConferenceSummary = {
 function user(id: string, patch: Partial<UserState> = {}): UserState {
   return {
     id, conferenceId: "c1", entity: `sip:${id}@example.com`, displayName: `User ${id}`, email: null, role: "PARTICIPANT",
-    hasPin: false, joinState: "CONNECTED", via: "sip", island: "island.test", muted: false, ...patch,
+    hasPin: false, joinState: "CONNECTED", via: "sip", island: "island.test", muted: false, talking: false, ...patch,
   };
 }
 

@@ -187,6 +187,11 @@ export function applyEvent(model: ConferenceInfoModel, e: ConferenceEvent): { de
       model.users.set(user.id, user);
       return { delta: withCount({ users: [{ kind: "partial", user }] }), end: false };
     }
+    case "USER_TALKING":
+    case "USER_STOPPED_TALKING":
+      // RFC 4575 has no element for voice activity: no notification, but keep the model current.
+      model.users.set(e.payload.user.id, e.payload.user);
+      return { delta: {}, end: false };
     case "USER_REMOVED": {
       const user = model.users.get(e.payload.userId);
       if (!user) return { delta: {}, end: false };

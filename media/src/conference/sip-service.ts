@@ -1,24 +1,39 @@
 /**
  * The focus' SIP face: callers dial sip:<dial-in code>@<focus> and become users of that conference.
- * A transport adapter of the conference domain: it calls roster commands (join, leave) and acts on the
- * domain's events (a kick, a refusal or the end of the conference hangs the call up with BYE).
+ * A transport adapter of the conference domain: it calls roster commands (join, leave, talk state) and
+ * acts on the domain's events (a kick, a refusal or the end of the conference hangs the call up with BYE;
+ * an admission moves a caller from the lobby's hold tone into the mix).
  *
  * Status codes (RFC 3261 section 21): 404 no such conference, 480 locked or not in progress, 486 full,
- * 403 refused, 488 no common codec (RFC 3264 section 6), 400 malformed SDP, 481 unknown dialog.
+ * 403 refused or a wrong PIN three times, 488 no common codec (RFC 3264 section 6), 400 malformed SDP,
+ * 481 unknown dialog.
+ *
+ * PIN conferences (join handling PIN): the caller gets 183 Session Progress with the SDP answer and hears
+ * the PIN prompt as early media (RFC 3960, the "gateway model"); the keys it sends (RFC 4733) are the
+ * PIN, ended by '#'. A right PIN answers the call (200) and joins; a per-user PIN joins as that user.
+ * Three wrong PINs end the INVITE with 403. Many phones send no media before the 200: when nothing has
+ * arrived EARLY_MEDIA_WAIT_MS after the 183, the call is answered and the prompt goes on in the call;
+ * three wrong PINs then end it with BYE carrying `Reason: SIP ;cause=403` (RFC 3326).
+ *
+ * An INVITE without an offer gets our offer in the 200 and must carry the answer in its ACK
+ * (RFC 3261 section 13.2.1, RFC 3264 section 5).
  */
-import type { ConferenceDomain, ConferenceEvent } from "@dcon/core";
+import type { Actor, ConferenceDomain, ConferenceEvent, UserState } from "@dcon/core";
 import { DomainError, ErrorReason } from "@dcon/core";
 import type { SipEndpoint, ResponseHandle } from "../sip/endpoint.ts";
 import { createResponse, type SipRequest } from "../sip/message.ts";
 import { newTag } from "../sip/endpoint.ts";
+import type { InviteServerTransaction } from "../sip/transaction.ts";
 import type { Peer } from "../sip/transport.ts";
 import { parseNameAddr } from "../sip/address.ts";
 import { parseUri } from "../sip/uri.ts";
 import { UasDialog, uasDialogKeyOf } from "../sip/dialog.ts";
-import { answerOffer, SdpError, type NegotiatedAudio } from "../sdp/index.ts";
+import { answerOffer, createOffer, parseAnswer, SdpError, type NegotiatedAudio } from "../sdp/index.ts";
+import { LOBBY_HOLD, PIN_PROMPT, PIN_WRONG } from "../audio/index.ts";
 import { RtpPort, type RtpPortRange } from "./rtp-port.ts";
 import { ConferenceEventPackage } from "./event-package.ts";
 import { AudioBridge } from "./audio-bridge.ts";
+import { PinEntry } from "./pin-entry.ts";
 
 export interface SipServiceLogger {
   info(obj: object, msg?: string): void;
@@ -35,22 +50,47 @@ export interface SipServiceOptions {
   rtpHost: string;
   rtpPorts: RtpPortRange;
   log: SipServiceLogger;
+  /** how long a PIN caller may take, from the INVITE to a right PIN (default 60 s: under the 3 minutes of a proxy's Timer C) */
+  pinTimeoutMs?: number;
+  /** how long to wait for early media from a PIN caller before answering (default 2 s) */
+  earlyMediaWaitMs?: number;
 }
 
-/** A call leg: one SIP dialog, one user of one conference. */
+/**
+ * A call leg: one SIP dialog and one RTP port; one user of one conference once admitted by the domain.
+ * States: "early" (183 sent, INVITE pending: PIN entry), "answered" (2xx sent), "established" (ACK
+ * received), "ending" (our BYE sent), "ended".
+ */
 interface Call {
+  /** the dialog key; also the call's leg id in the audio bridge */
+  key: string;
   dialog: UasDialog;
+  from: Peer;
+  /** the INVITE and its transaction while no final response is sent */
+  invite: { req: SipRequest; res: ResponseHandle } | null;
   conferenceId: string;
-  userId: string;
+  caller: { entity: string; displayName: string | null };
+  userId: string | null;
   rtp: RtpPort;
-  audio: NegotiatedAudio;
+  /** negotiated media; null until the ACK's answer when the INVITE had no offer */
+  audio: NegotiatedAudio | null;
+  /** the SDP we sent last (answer, or our offer in a 200 to an offerless INVITE) */
+  localSdp: string;
+  offerInAck: boolean;
   sdpVersion: number;
   sessionId: string;
-  state: "answered" | "established" | "ending" | "ended";
+  state: "early" | "answered" | "established" | "ending" | "ended";
+  /** PIN entry in progress (PIN conferences) */
+  pin: PinEntry | null;
+  timers: NodeJS.Timeout[];
+  /** the last DTMF key, for two-key commands (*6) */
+  lastKey: string | null;
+  /** talk-state writes, one after the other so the log keeps their order */
+  talk: Promise<unknown>;
 }
 
 const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, SUBSCRIBE";
-const SYSTEM = { kind: "system" as const, id: "sip" };
+const SYSTEM: Actor = { kind: "system", id: "sip" };
 
 /** Domain refusals as SIP final responses. */
 function statusFor(err: DomainError): [number, string] {
@@ -62,13 +102,19 @@ function statusFor(err: DomainError): [number, string] {
     case ErrorReason.CONFERENCE_NOT_ACTIVE:
       return [480, "Temporarily Unavailable (conference not in progress)"];
     case ErrorReason.WRONG_PIN:
-    case ErrorReason.PIN_REQUIRED:
-      return [403, "Forbidden"];
+      return [403, "Forbidden (wrong PIN)"];
     case ErrorReason.DUPLICATE:
       return [486, "Busy Here (already in the conference)"];
     default:
       return err.code === "NOT_FOUND" ? [404, "Not Found"] : [403, "Forbidden"];
   }
+}
+
+/** The caller's identity from From: its address of record (no tag, no parameters). */
+function callerOf(req: SipRequest): Call["caller"] {
+  const from = parseNameAddr(req.headers.get("From")!);
+  const entity = from.uri.scheme === "tel" ? `tel:${from.uri.user}` : `sip:${from.uri.user ? `${from.uri.user}@` : ""}${from.uri.host}`;
+  return { entity, displayName: from.displayName };
 }
 
 export class ConferenceSipService {
@@ -78,13 +124,16 @@ export class ConferenceSipService {
   /** RFC 4575 subscriptions (SUBSCRIBE Event: conference) */
   private readonly eventPackage: ConferenceEventPackage;
   private readonly audio: AudioBridge;
-  /** the last DTMF key of each user, for two-key commands (*6) */
-  private readonly lastKey = new Map<string, string>();
+  private readonly pinTimeoutMs: number;
+  private readonly earlyMediaWaitMs: number;
 
   constructor(private readonly o: SipServiceOptions) {
+    this.pinTimeoutMs = o.pinTimeoutMs ?? 60_000;
+    this.earlyMediaWaitMs = o.earlyMediaWaitMs ?? 2_000;
     this.eventPackage = new ConferenceEventPackage({ endpoint: o.endpoint, domain: o.domain, contact: this.contact(), log: o.log });
     this.audio = new AudioBridge({
-      onDtmf: (_conferenceId, userId, digit) => this.track(this.onKey(userId, digit)),
+      onDtmf: (legId, digit) => this.track(this.onKey(legId, digit)),
+      onTalkState: (legId, talking) => this.onTalkState(legId, talking),
       onError: (err) => o.log.warn({ err }, "call audio error"),
     });
     o.endpoint.on("request", (req, res, from) => this.track(this.onRequest(req, res, from).catch((err) => {
@@ -92,9 +141,7 @@ export class ConferenceSipService {
       if (res.transaction.state === "proceeding" || res.transaction.state === "trying") res.send(500);
     })));
     o.endpoint.on("ack", (ack) => this.onAck(ack));
-    // RFC 3261 section 9.2: a CANCEL of a pending INVITE ends it with 487 at once; the INVITE's handler
-    // sees its transaction is no longer proceeding and stops (or undoes its join).
-    o.endpoint.on("cancel", (invite) => invite.respond(createResponse(invite.request, 487, "Request Terminated", { toTag: newTag() })));
+    o.endpoint.on("cancel", (invite) => this.onCancel(invite));
     o.endpoint.on("malformed", (_raw, err, from) => o.log.debug({ code: err.code, from }, "malformed SIP message"));
     this.unsubscribe = o.domain.bus.subscribeAll((e) => this.onDomainEvent(e));
   }
@@ -109,7 +156,7 @@ export class ConferenceSipService {
     this.inflight.add(q);
   }
 
-  /** Calls in progress (for metrics and leak checks). */
+  /** Calls in progress, PIN entry included (for metrics and leak checks). */
   get callCount(): number {
     return this.calls.size;
   }
@@ -119,6 +166,12 @@ export class ConferenceSipService {
     return this.eventPackage.count;
   }
 
+  /** What a call's caller hears: "mix", a cue ("pin-prompt", "pin-wrong", "lobby-hold") or "nothing". */
+  hearing(userOrCallId: string): string {
+    const call = this.byUser.get(userOrCallId) ?? this.calls.get(userOrCallId);
+    return call ? this.audio.hearing(call.key) : "nothing";
+  }
+
   private contact(): string {
     return `<sip:focus@${this.o.advertisedHost.includes(":") ? `[${this.o.advertisedHost}]` : this.o.advertisedHost}:${this.o.endpoint.port}>`;
   }
@@ -126,7 +179,7 @@ export class ConferenceSipService {
   private async onRequest(req: SipRequest, res: ResponseHandle, from: Peer): Promise<void> {
     if (req.method === "SUBSCRIBE") return this.eventPackage.handleSubscribe(req, res, from);
     const toTag = parseNameAddr(req.headers.get("To")!).params.get("tag");
-    if (toTag) return this.inDialog(req, res, toTag);
+    if (toTag) return this.inDialog(req, res);
     switch (req.method) {
       case "INVITE":
         return this.onInvite(req, res, from);
@@ -149,38 +202,42 @@ export class ConferenceSipService {
       res.send(404, "Not Found (no conference with that number)");
       return;
     }
-    if (req.body.length === 0) {
-      // An offerless INVITE needs the offer in our 2xx and the answer in the ACK; not supported yet.
-      res.send(488, "Not Acceptable Here (an SDP offer is required)");
-      return;
-    }
     const rtp = await RtpPort.open(this.o.rtpHost, this.o.rtpPorts);
     const sessionId = String(Date.now());
-    let answer;
-    try {
-      answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: rtp.port }, { id: sessionId, version: 1 });
-    } catch (err) {
-      rtp.close();
-      if (err instanceof SdpError) {
-        if (err.code === "NO_COMMON_CODEC" || err.code === "NO_AUDIO") res.send(488, "Not Acceptable Here", { headers: [["Warning", `304 focus "${err.message.replace(/"/g, "'")}"`]] });
-        else res.send(400, "Bad Request (malformed SDP)");
-        return;
+    const local = { address: this.o.advertisedHost, audioPort: rtp.port };
+    let audio: NegotiatedAudio | null = null;
+    let localSdp: string;
+    if (req.body.length === 0) {
+      localSdp = createOffer(local, { id: sessionId, version: 1 });
+    } else {
+      try {
+        const answer = answerOffer(req.body.toString("utf8"), local, { id: sessionId, version: 1 });
+        audio = answer.audio;
+        localSdp = answer.sdp;
+      } catch (err) {
+        rtp.close();
+        if (err instanceof SdpError) {
+          if (err.code === "NO_COMMON_CODEC" || err.code === "NO_AUDIO") res.send(488, "Not Acceptable Here", { headers: [["Warning", `304 focus "${err.message.replace(/"/g, "'")}"`]] });
+          else res.send(400, "Bad Request (malformed SDP)");
+          return;
+        }
+        throw err;
       }
-      throw err;
     }
     if (res.transaction.state !== "proceeding") {
       rtp.close(); // CANCELled already
       return;
     }
-    const fromAddr = parseNameAddr(req.headers.get("From")!);
-    let user;
+    const caller = callerOf(req);
+    let user: UserState;
     try {
-      user = await this.o.domain.roster.join(SYSTEM, conference.id, {
-        entity: fromAddr.uri.scheme === "tel" ? `tel:${fromAddr.uri.user}` : `sip:${fromAddr.uri.user ? `${fromAddr.uri.user}@` : ""}${fromAddr.uri.host}`,
-        displayName: fromAddr.displayName,
-        via: "sip",
-      });
+      user = await this.o.domain.roster.join(SYSTEM, conference.id, { ...caller, via: "sip" });
     } catch (err) {
+      if (err instanceof DomainError && err.reason === ErrorReason.PIN_REQUIRED && res.transaction.state === "proceeding") {
+        // Everything but the PIN is checked (in progress, not locked): ask for it.
+        const call = this.newCall(req, res, from, conference.id, caller, rtp, audio, localSdp, sessionId);
+        return this.startPinEntry(call);
+      }
       rtp.close();
       if (err instanceof DomainError) {
         const [status, reason] = statusFor(err);
@@ -195,33 +252,166 @@ export class ConferenceSipService {
       await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
       return;
     }
+    const call = this.newCall(req, res, from, conference.id, caller, rtp, audio, localSdp, sessionId);
+    this.bindUser(call, user);
+    this.answer(call);
+    this.placeInConference(call, user);
+    this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: audio?.codec ?? "offer sent" }, "SIP caller joined");
+  }
+
+  private newCall(
+    req: SipRequest, res: ResponseHandle, from: Peer, conferenceId: string, caller: Call["caller"],
+    rtp: RtpPort, audio: NegotiatedAudio | null, localSdp: string, sessionId: string,
+  ): Call {
     const dialog = new UasDialog(this.o.endpoint, req, from, this.contact());
-    const ok = dialog.accept(req, Buffer.from(answer.sdp), "application/sdp", [["Allow", ALLOW]]);
-    const call: Call = { dialog, conferenceId: conference.id, userId: user.id, rtp, audio: answer.audio, sdpVersion: 1, sessionId, state: "answered" };
-    this.calls.set(dialog.key, call);
+    const call: Call = {
+      key: dialog.key, dialog, from, invite: { req, res }, conferenceId, caller, userId: null, rtp, audio, localSdp,
+      offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(),
+    };
+    this.calls.set(call.key, call);
+    if (audio) this.audio.open(call.key, rtp, audio);
+    return call;
+  }
+
+  private bindUser(call: Call, user: UserState): void {
+    call.userId = user.id;
     this.byUser.set(user.id, call);
-    res.sendResponse(ok);
-    // A caller in the lobby is neither heard nor hears the conference until admitted.
-    if (user.joinState === "CONNECTED") this.audio.attach(conference.id, user.id, rtp, answer.audio, { muted: user.muted });
-    dialog.startRetransmitting(ok, from, () => {
+  }
+
+  /** The 2xx with our SDP (answer, or offer when the INVITE had none), retransmitted until the ACK. */
+  private answer(call: Call): void {
+    const invite = call.invite;
+    if (!invite || call.state !== "early") return;
+    call.invite = null;
+    const ok = call.dialog.accept(invite.req, Buffer.from(call.localSdp), "application/sdp", [["Allow", ALLOW]]);
+    invite.res.sendResponse(ok);
+    call.state = "answered";
+    call.dialog.startRetransmitting(ok, call.from, () => {
       this.o.log.warn({ callId: call.dialog.id.callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
       this.track(this.hangUp(call, "no ACK"));
     });
-    this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: answer.audio.codec }, "SIP caller joined");
+  }
+
+  /** A connected user hears the mix; a user in the lobby hears the hold tone and is not heard. */
+  private placeInConference(call: Call, user: UserState): void {
+    if (!this.audio.has(call.key)) return; // the media arrives with the ACK's answer
+    if (user.joinState === "CONNECTED") this.audio.mix(call.key, call.conferenceId, { muted: user.muted });
+    else if (user.joinState === "LOBBY") this.audio.play(call.key, LOBBY_HOLD);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // PIN entry
+
+  private startPinEntry(call: Call): void {
+    call.pin = new PinEntry();
+    call.timers.push(setTimeout(() => this.track(this.refuse(call, 403, "Forbidden (no PIN entered)", "PIN timeout")), this.pinTimeoutMs));
+    if (call.audio === null) {
+      // No offer: no early media possible without reliable provisional responses; prompt once the ACK brings the answer.
+      this.answer(call);
+      return;
+    }
+    call.invite!.res.sendResponse(call.dialog.progress(call.invite!.req, 183, "Session Progress", Buffer.from(call.localSdp)));
+    this.audio.play(call.key, PIN_PROMPT);
+    call.timers.push(setTimeout(() => {
+      if (call.state === "early" && !this.audio.heard(call.key)) {
+        this.o.log.debug({ callId: call.dialog.id.callId }, "no early media from the caller: answering to read the PIN");
+        this.answer(call);
+      }
+    }, this.earlyMediaWaitMs));
+    this.o.log.info({ conferenceId: call.conferenceId, callId: call.dialog.id.callId }, "SIP caller asked for the PIN");
+  }
+
+  private async submitPin(call: Call, pin: string): Promise<void> {
+    let user: UserState;
+    try {
+      user = await this.o.domain.roster.join(SYSTEM, call.conferenceId, { ...call.caller, pin, via: "sip" });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      if (call.state === "ending" || call.state === "ended") return;
+      if (err.reason === ErrorReason.WRONG_PIN && call.pin?.wrong() === "retry") {
+        this.o.log.info({ callId: call.dialog.id.callId, tries: call.pin.tries }, "wrong PIN");
+        this.audio.play(call.key, PIN_WRONG, PIN_PROMPT);
+        return;
+      }
+      const [status, reason] = statusFor(err);
+      return this.refuse(call, status, reason, err.reason === ErrorReason.WRONG_PIN ? "wrong PIN three times" : err.message);
+    }
+    if (call.state === "ending" || call.state === "ended") {
+      // CANCELled or hung up while the PIN was checked
+      await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
+      return;
+    }
+    call.pin = null;
+    this.clearTimers(call);
+    this.bindUser(call, user);
+    this.answer(call);
+    this.placeInConference(call, user);
+    this.o.log.info({ conferenceId: call.conferenceId, userId: user.id, role: user.role }, "SIP caller joined with a PIN");
+  }
+
+  /** Refuses a caller not yet in the conference: the final response if the INVITE is pending, else BYE. */
+  private async refuse(call: Call, status: number, reason: string, why: string): Promise<void> {
+    if (call.state === "ending" || call.state === "ended") return;
+    const invite = call.invite;
+    if (call.state === "early" && invite) {
+      call.invite = null;
+      if (invite.res.transaction.state === "proceeding") invite.res.send(status, reason, { toTag: call.dialog.localTag });
+      await this.end(call, why, { leave: false });
+      return;
+    }
+    // RFC 3326: the BYE says why.
+    await this.hangUp(call, why, [["Reason", `SIP ;cause=${status} ;text="${reason.replace(/"/g, "'")}"`]]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dialog requests
+
+  /** RFC 3261 section 9.2: a CANCEL of a pending INVITE ends it with 487, in its early dialog if there is one. */
+  private onCancel(invite: InviteServerTransaction): void {
+    const call = [...this.calls.values()].find((c) => c.invite?.res.transaction === invite);
+    invite.respond(createResponse(invite.request, 487, "Request Terminated", { toTag: call?.dialog.localTag ?? newTag() }));
+    // Otherwise the INVITE's handler sees its transaction is no longer proceeding and stops (or undoes its join).
+    if (call) {
+      call.invite = null;
+      this.track(this.end(call, "CANCEL", { leave: false }));
+    }
   }
 
   private onAck(ack: SipRequest): void {
     const call = this.findCall(ack);
-    if (!call) return;
+    if (!call || call.state === "ended" || call.state === "ending") return;
     call.dialog.acknowledged(ack);
-    if (call.state === "answered") call.state = "established";
+    if (call.state !== "answered") return; // a retransmitted ACK
+    call.state = "established";
+    if (!call.offerInAck) return;
+    call.offerInAck = false;
+    // RFC 3264 section 5 / RFC 3261 section 13.2.1: the answer to our offer is in the ACK.
+    try {
+      if (ack.body.length === 0) throw new SdpError("MALFORMED", "the ACK carries no SDP answer");
+      call.audio = parseAnswer(call.localSdp, ack.body.toString("utf8"));
+    } catch (err) {
+      if (!(err instanceof SdpError)) throw err;
+      this.o.log.info({ callId: call.dialog.id.callId, code: err.code }, "no usable answer in the ACK: hanging up");
+      this.track(this.hangUp(call, "no answer in the ACK", [["Reason", `SIP ;cause=488 ;text="${err.message.replace(/"/g, "'")}"`]]));
+      return;
+    }
+    this.audio.open(call.key, call.rtp, call.audio);
+    if (call.pin) {
+      this.audio.play(call.key, PIN_PROMPT);
+      return;
+    }
+    if (call.userId) {
+      this.track(this.o.domain.roster.get(call.userId).then((user) => {
+        if (call.state === "established") this.placeInConference(call, user);
+      }));
+    }
   }
 
   private findCall(req: SipRequest): Call | undefined {
     return this.calls.get(uasDialogKeyOf(req));
   }
 
-  private async inDialog(req: SipRequest, res: ResponseHandle, _toTag: string): Promise<void> {
+  private async inDialog(req: SipRequest, res: ResponseHandle): Promise<void> {
     const call = this.findCall(req);
     if (!call || call.state === "ended") {
       res.send(481, "Call/Transaction Does Not Exist");
@@ -235,10 +425,21 @@ export class ConferenceSipService {
     switch (req.method) {
       case "BYE":
         res.send(200);
+        if (call.state === "early" && call.invite) {
+          // RFC 3261 section 15: a BYE in an early dialog; the pending INVITE ends with 487.
+          const invite = call.invite;
+          call.invite = null;
+          if (invite.res.transaction.state === "proceeding") invite.res.send(487, "Request Terminated", { toTag: call.dialog.localTag });
+        }
         await this.end(call, "caller hung up", { leave: true });
         return;
       case "INVITE":
       case "UPDATE":
+        if (call.state === "early" || call.offerInAck) {
+          // RFC 3261 section 14.2: an offer while ours is outstanding (or the first INVITE is unanswered).
+          res.send(500, "Server Internal Error (the session is being set up)", { headers: [["Retry-After", String(1 + Math.floor(Math.random() * 10))]] });
+          return;
+        }
         return this.reinvite(call, req, res);
       case "OPTIONS":
         res.send(200, "OK", { headers: [["Allow", ALLOW], ["Accept", "application/sdp"]] });
@@ -251,7 +452,6 @@ export class ConferenceSipService {
   /** Hold and resume (RFC 3264 section 8.4) by re-INVITE or UPDATE with a new offer. */
   private async reinvite(call: Call, req: SipRequest, res: ResponseHandle): Promise<void> {
     if (req.body.length === 0) {
-      // No offer: answer with our current session again (RFC 3261 section 14.2 allows an offer in the 2xx; keep it simple).
       res.send(488, "Not Acceptable Here (an SDP offer is required)");
       return;
     }
@@ -266,7 +466,8 @@ export class ConferenceSipService {
       throw err;
     }
     call.audio = answer.audio;
-    this.audio.update(call.conferenceId, call.userId, answer.audio);
+    call.localSdp = answer.sdp;
+    this.audio.update(call.key, answer.audio);
     if (req.method === "UPDATE") {
       res.send(200, "OK", { body: answer.sdp, contentType: "application/sdp", headers: [["Contact", call.dialog.localContact]] });
       return;
@@ -276,6 +477,9 @@ export class ConferenceSipService {
     this.o.log.debug({ userId: call.userId, direction: answer.audio.direction }, "re-INVITE answered");
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Domain events, keys and talk state
+
   /**
    * Moderation acts on live calls within a frame: mute and unmute reach the mixer, an admitted caller
    * joins the mix, and a kicked, refused or disconnected SIP user is hung up.
@@ -283,12 +487,14 @@ export class ConferenceSipService {
   private onDomainEvent(e: ConferenceEvent): void {
     switch (e.type) {
       case "USER_MUTED":
-      case "USER_UNMUTED":
-        this.audio.setMuted(e.conferenceId, e.payload.user.id, e.type === "USER_MUTED");
+      case "USER_UNMUTED": {
+        const call = this.byUser.get(e.payload.user.id);
+        if (call) this.audio.setMuted(call.key, e.type === "USER_MUTED");
         return;
+      }
       case "USER_ADMITTED": {
         const call = this.byUser.get(e.payload.user.id);
-        if (call) this.audio.attach(call.conferenceId, call.userId, call.rtp, call.audio, { muted: e.payload.user.muted });
+        if (call && call.state !== "ending" && call.state !== "ended") this.placeInConference(call, e.payload.user);
         return;
       }
       case "USER_KICKED":
@@ -304,35 +510,65 @@ export class ConferenceSipService {
     }
   }
 
-  /** DTMF commands: *6 toggles one's own mute. */
-  private async onKey(userId: string, digit: string): Promise<void> {
-    const previous = this.lastKey.get(userId);
-    this.lastKey.set(userId, digit);
-    if (previous !== "*" || digit !== "6") return;
-    this.lastKey.delete(userId);
+  /** Keys: the PIN while it is asked for; then *6 toggles one's own mute. */
+  private async onKey(legId: string, digit: string): Promise<void> {
+    const call = this.calls.get(legId);
+    if (!call || call.state === "ending" || call.state === "ended") return;
+    if (call.pin) {
+      const k = call.pin.key(digit);
+      if (k.kind === "submit") await this.submitPin(call, k.pin);
+      return;
+    }
+    const previous = call.lastKey;
+    call.lastKey = digit;
+    if (previous !== "*" || digit !== "6" || !call.userId) return;
+    call.lastKey = null;
+    const userId = call.userId;
     const user = await this.o.domain.roster.get(userId).catch(() => null);
     if (user) await this.o.domain.roster.setMuted({ kind: "user", id: userId }, userId, !user.muted).catch(() => {});
   }
 
+  /** The mixer's voice activity becomes USER_TALKING / USER_STOPPED_TALKING, in the order it was heard. */
+  private onTalkState(legId: string, talking: boolean): void {
+    const call = this.calls.get(legId);
+    const userId = call?.userId;
+    if (!call || !userId) return;
+    const write = call.talk.then(() => this.o.domain.roster.setTalking(SYSTEM, userId, talking)).catch((err) => {
+      if (!(err instanceof DomainError)) throw err; // the user left meanwhile
+    });
+    call.talk = write;
+    this.track(write);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Ending calls
+
   /** The focus ends the call: BYE (RFC 3261 section 15.1.1), then forget it. */
-  private async hangUp(call: Call, why: string): Promise<void> {
+  private async hangUp(call: Call, why: string, headers: [string, string][] = []): Promise<void> {
     if (call.state === "ending" || call.state === "ended") return;
+    if (call.state === "early") return this.refuse(call, 480, "Temporarily Unavailable", why);
     call.state = "ending";
-    const tx = call.dialog.request("BYE");
+    const tx = call.dialog.request("BYE", { headers });
     await tx.final.catch(() => null);
     await this.end(call, why, { leave: true });
+  }
+
+  private clearTimers(call: Call): void {
+    for (const t of call.timers) clearTimeout(t);
+    call.timers.length = 0;
   }
 
   private async end(call: Call, why: string, opts: { leave: boolean }): Promise<void> {
     if (call.state === "ended") return;
     call.state = "ended";
+    call.pin = null;
+    this.clearTimers(call);
     call.dialog.terminate();
-    this.audio.detach(call.conferenceId, call.userId);
-    this.lastKey.delete(call.userId);
+    this.audio.close(call.key);
     call.rtp.close();
-    this.calls.delete(call.dialog.key);
-    if (this.byUser.get(call.userId) === call) this.byUser.delete(call.userId);
-    if (opts.leave) {
+    this.calls.delete(call.key);
+    if (call.userId && this.byUser.get(call.userId) === call) this.byUser.delete(call.userId);
+    if (opts.leave && call.userId) {
       await this.o.domain.roster.leave(SYSTEM, call.userId).catch((err) => {
         // already disconnected by the event that ended the call
         if (!(err instanceof DomainError)) throw err;
@@ -348,6 +584,6 @@ export class ConferenceSipService {
     const byes = Promise.all([...this.calls.values()].map((c) => this.hangUp(c, "focus shutting down")));
     // Then the work already under way (a leave after a BYE): the database must outlive it.
     await Promise.race([Promise.allSettled([byes, ...this.inflight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    this.audio.close();
+    this.audio.shutdown();
   }
 }

@@ -100,6 +100,19 @@ export class UasDialog {
     return res;
   }
 
+  /**
+   * A provisional response that makes an early dialog (section 13.3.1.1): our tag, Contact and the
+   * Record-Route, e.g. 183 with an SDP answer for early media (RFC 3960).
+   */
+  progress(invite: SipRequest, status: number, reason: string, body?: Buffer, contentType?: string): SipResponse {
+    if (status <= 100 || status >= 200) throw new RangeError(`${status} is not a provisional response that makes a dialog`);
+    return createResponse(invite, status, reason, {
+      toTag: this.localTag,
+      headers: [...this.routeSet.map((r): [string, string] => ["Record-Route", r]), ["Contact", this.localContact]],
+      ...(body ? { body, contentType: contentType ?? "application/sdp" } : {}),
+    });
+  }
+
   /** Section 13.3.1.4: retransmit the 2xx (T1 doubling to T2) until the ACK, give up after 64*T1. */
   startRetransmitting(res: SipResponse, to: Peer, onNoAck: () => void): void {
     if (to.transport !== "udp") {

@@ -1,5 +1,6 @@
 /** Runs sipp (Debian sip-tester) scenarios against a focus, for the SIP integration suites. */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,7 +53,9 @@ export async function sipp(sipPort: number, scenario: string, opts: SippOptions 
 export function fillScenario(name: string, values: Record<string, string | number>): string {
   let text = readFileSync(join(scenarios, name), "utf8");
   for (const [k, v] of Object.entries(values)) text = text.replaceAll(`__${k}__`, String(v));
-  const file = join(sippWork, `${name.replace(/\.xml$/, "")}-${Object.values(values).join("-").replace(/[^A-Za-z0-9-]/g, "")}.xml`);
+  const suffix = Object.values(values).join("-").replace(/[^A-Za-z0-9-]/g, "");
+  // values may be whole XML fragments: a digest keeps the file name short
+  const file = join(sippWork, `${name.replace(/\.xml$/, "")}-${suffix.length > 60 ? createHash("sha1").update(suffix).digest("hex").slice(0, 16) : suffix}.xml`);
   writeFileSync(file, text);
   return file;
 }

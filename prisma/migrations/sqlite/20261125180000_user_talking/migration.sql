@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ConferenceUser" ADD COLUMN "talking" BOOLEAN NOT NULL DEFAULT false;
