@@ -41,6 +41,7 @@ export interface ConferenceInput {
   description?: string | null;
   maxUsers?: number | null;
   joinHandling?: JoinHandling | null;
+  floorControlled?: boolean | null;
   pin?: string | null;
   startAt?: Date | null;
   durationMin?: number | null;
@@ -185,6 +186,7 @@ export class Conferences {
           dialInCode: await freeDialInCode(tx),
           maxUsers: check.int("maxUsers", input.maxUsers ?? bp?.maxUsers ?? 100, 1, LIMITS.maxUsers),
           joinHandling,
+          floorControlled: input.floorControlled ?? false,
           pinHash,
           ...schedule,
           status,
@@ -214,6 +216,7 @@ export class Conferences {
       description: src.description,
       maxUsers: src.maxUsers,
       joinHandling: src.joinHandling,
+      floorControlled: src.floorControlled,
       startAt: overrides.startAt ?? null,
       durationMin: src.durationMin,
       rrule: src.rrule,
@@ -242,6 +245,7 @@ export class Conferences {
       if (patch.description != null) data.description = check.text("description", patch.description, { max: 2000 });
       if (patch.maxUsers != null) data.maxUsers = check.int("maxUsers", patch.maxUsers, 1, LIMITS.maxUsers);
       if (patch.joinHandling != null) data.joinHandling = patch.joinHandling;
+      if (patch.floorControlled != null) data.floorControlled = patch.floorControlled;
       if (patch.pin !== undefined) data.pinHash = patch.pin ? hashPin(validatePin(patch.pin)) : null;
       if (patch.startAt != null) data.startAt = check.date("startAt", patch.startAt);
       if (patch.durationMin != null) data.durationMin = check.int("durationMin", patch.durationMin, 1, LIMITS.durationMin);

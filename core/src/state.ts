@@ -25,6 +25,8 @@ export interface ConferenceSummary {
   maxUsers: number;
   status: ConferenceStatus;
   locked: boolean;
+  /** audio is floor-controlled: a participant is heard only while holding the "audio" floor (chairs always) */
+  floorControlled: boolean;
   joinHandling: JoinHandling;
   hasPin: boolean;
   startAt: string;

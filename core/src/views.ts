@@ -21,6 +21,7 @@ export function conferenceView(c: ConferenceRow): ConferenceSummary {
     maxUsers: c.maxUsers,
     status: c.status,
     locked: c.locked,
+    floorControlled: c.floorControlled,
     joinHandling: c.joinHandling,
     hasPin: c.pinHash !== null,
     startAt: c.startAt.toISOString(),

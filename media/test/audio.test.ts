@@ -73,3 +73,39 @@ test("a second caller hears the first caller's tone in its mix, not after a mode
   }
   expect(t.focus.sip!.service.callCount).toBe(0);
 }, 30_000);
+
+test("a floor-controlled conference: a participant is heard only while holding the audio floor (granted and revoked through GraphQL)", async () => {
+  const { createConference: c } = await t.admin.must(`mutation { createConference(input: { subject: "Floor", floorControlled: true }) { id dialInCode floors { id label } } }`);
+  const audioFloor = c.floors.find((f: { label: string }) => f.label === "audio").id;
+  const ear = await rtpEar([440, 660, 880, 1000]);
+  const { heard } = ear;
+  const tone = () => heard.frames.filter((f) => f === 440).length;
+  try {
+    const sipPort = t.focus.sip!.port;
+    const listener = sipp(sipPort, fillScenario("listen.xml", { LISTEN_PORT: ear.port, TALK_MS: 6000 }), { service: c.dialInCode });
+    await sipUser(c.id, "Listener");
+    const talker = sipp(sipPort, fillScenario("talk.xml", { TALK_MS: 5000, LOOPS: -1 }), { service: c.dialInCode });
+    const talkerId = await sipUser(c.id, "Talker");
+    await new Promise((r) => setTimeout(r, 800));
+    expect(tone()).toBe(0); // talking without the floor: not heard
+
+    const { requestFloor } = await t.admin.must(`mutation($f: ID!, $u: ID) { requestFloor(floorId: $f, userId: $u) { id status } }`, { f: audioFloor, u: talkerId });
+    expect(requestFloor.status).toBe("PENDING"); // MODERATED: a chair decides
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tone()).toBe(0);
+    await t.admin.must(`mutation($id: ID!) { grantFloor(requestId: $id) { status } }`, { id: requestFloor.id });
+    for (let i = 0; i < 30 && tone() < 25; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(tone()).toBeGreaterThanOrEqual(25);
+
+    await t.admin.must(`mutation($id: ID!) { revokeFloor(requestId: $id) { status } }`, { id: requestFloor.id });
+    const afterRevoke = heard.frames.length + 3;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(heard.frames.slice(afterRevoke).filter((f) => f === 440)).toEqual([]);
+    expect(heard.frames.length - afterRevoke).toBeGreaterThanOrEqual(20);
+
+    expectSippOk(await talker);
+    expectSippOk(await listener);
+  } finally {
+    ear.close();
+  }
+}, 30_000);

@@ -5,7 +5,7 @@ import {
 
 const conference: ConferenceSummary = {
   id: "c1", parentId: null, sidebarKind: null, blueprintId: null, subject: "Budget <Q3> & \"plans\"", description: "",
-  uri: "xcon:c1@island.test", dialInCode: "1234", maxUsers: 10, status: "ACTIVE", locked: false, joinHandling: "ALLOW",
+  uri: "xcon:c1@island.test", dialInCode: "1234", maxUsers: 10, status: "ACTIVE", locked: false, floorControlled: false, joinHandling: "ALLOW",
   hasPin: false, startAt: "2026-01-01T00:00:00Z", durationMin: 30, rrule: null, timezone: "UTC", homeIsland: "island.test",
   createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z",
 };

@@ -18,8 +18,8 @@
  * An INVITE without an offer gets our offer in the 200 and must carry the answer in its ACK
  * (RFC 3261 section 13.2.1, RFC 3264 section 5).
  */
-import type { Actor, ConferenceDomain, ConferenceEvent, UserState } from "@dcon/core";
-import { DomainError, ErrorReason } from "@dcon/core";
+import type { Actor, ConferenceDomain, ConferenceEvent, ConferenceSummary, UserState } from "@dcon/core";
+import { CHAIR_ROLES, DomainError, ErrorReason } from "@dcon/core";
 import type { SipEndpoint, ResponseHandle } from "../sip/endpoint.ts";
 import { createResponse, type SipRequest } from "../sip/message.ts";
 import { newTag } from "../sip/endpoint.ts";
@@ -87,6 +87,20 @@ interface Call {
   lastKey: string | null;
   /** talk-state writes, one after the other so the log keeps their order */
   talk: Promise<unknown>;
+  /** what decides whether the mixer hears this caller (see `heard`) */
+  voice: { muted: boolean; chair: boolean; floorControlled: boolean; holdsAudioFloor: boolean };
+}
+
+/** The floor whose holder is heard in a floor-controlled conference (RFC 8856: the floor bound to the audio stream). */
+export const AUDIO_FLOOR_LABEL = "audio";
+
+/**
+ * Whether the mixer lets a caller be heard: not muted by a moderator or by *6, and in a floor-controlled
+ * conference a chair or the holder of the audio floor (RFC 8855 section 3: a granted floor is the right
+ * to use the resource; a release or a revocation takes it away).
+ */
+function heard(v: Call["voice"]): boolean {
+  return !v.muted && (!v.floorControlled || v.chair || v.holdsAudioFloor);
 }
 
 const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, SUBSCRIBE";
@@ -235,7 +249,7 @@ export class ConferenceSipService {
     } catch (err) {
       if (err instanceof DomainError && err.reason === ErrorReason.PIN_REQUIRED && res.transaction.state === "proceeding") {
         // Everything but the PIN is checked (in progress, not locked): ask for it.
-        const call = this.newCall(req, res, from, conference.id, caller, rtp, audio, localSdp, sessionId);
+        const call = this.newCall(req, res, from, conference, caller, rtp, audio, localSdp, sessionId);
         return this.startPinEntry(call);
       }
       rtp.close();
@@ -252,7 +266,7 @@ export class ConferenceSipService {
       await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
       return;
     }
-    const call = this.newCall(req, res, from, conference.id, caller, rtp, audio, localSdp, sessionId);
+    const call = this.newCall(req, res, from, conference, caller, rtp, audio, localSdp, sessionId);
     this.bindUser(call, user);
     this.answer(call);
     this.placeInConference(call, user);
@@ -260,13 +274,14 @@ export class ConferenceSipService {
   }
 
   private newCall(
-    req: SipRequest, res: ResponseHandle, from: Peer, conferenceId: string, caller: Call["caller"],
+    req: SipRequest, res: ResponseHandle, from: Peer, conference: ConferenceSummary, caller: Call["caller"],
     rtp: RtpPort, audio: NegotiatedAudio | null, localSdp: string, sessionId: string,
   ): Call {
     const dialog = new UasDialog(this.o.endpoint, req, from, this.contact());
     const call: Call = {
-      key: dialog.key, dialog, from, invite: { req, res }, conferenceId, caller, userId: null, rtp, audio, localSdp,
+      key: dialog.key, dialog, from, invite: { req, res }, conferenceId: conference.id, caller, userId: null, rtp, audio, localSdp,
       offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(),
+      voice: { muted: false, chair: false, floorControlled: conference.floorControlled, holdsAudioFloor: false },
     };
     this.calls.set(call.key, call);
     if (audio) this.audio.open(call.key, rtp, audio);
@@ -275,7 +290,15 @@ export class ConferenceSipService {
 
   private bindUser(call: Call, user: UserState): void {
     call.userId = user.id;
+    call.voice.muted = user.muted;
+    call.voice.chair = CHAIR_ROLES.includes(user.role);
     this.byUser.set(user.id, call);
+  }
+
+  /** Tells the mixer whether the caller is heard after a change of `call.voice`. */
+  private updateVoice(call: Call, change: Partial<Call["voice"]>): void {
+    Object.assign(call.voice, change);
+    this.audio.setMuted(call.key, !heard(call.voice));
   }
 
   /** The 2xx with our SDP (answer, or offer when the INVITE had none), retransmitted until the ACK. */
@@ -295,7 +318,7 @@ export class ConferenceSipService {
   /** A connected user hears the mix; a user in the lobby hears the hold tone and is not heard. */
   private placeInConference(call: Call, user: UserState): void {
     if (!this.audio.has(call.key)) return; // the media arrives with the ACK's answer
-    if (user.joinState === "CONNECTED") this.audio.mix(call.key, call.conferenceId, { muted: user.muted });
+    if (user.joinState === "CONNECTED") this.audio.mix(call.key, call.conferenceId, { muted: !heard(call.voice) });
     else if (user.joinState === "LOBBY") this.audio.play(call.key, LOBBY_HOLD);
   }
 
@@ -489,12 +512,33 @@ export class ConferenceSipService {
       case "USER_MUTED":
       case "USER_UNMUTED": {
         const call = this.byUser.get(e.payload.user.id);
-        if (call) this.audio.setMuted(call.key, e.type === "USER_MUTED");
+        if (call) this.updateVoice(call, { muted: e.type === "USER_MUTED" });
+        return;
+      }
+      case "USER_UPDATED": {
+        const call = this.byUser.get(e.payload.user.id);
+        if (call) this.updateVoice(call, { chair: CHAIR_ROLES.includes(e.payload.user.role) });
+        return;
+      }
+      case "FLOOR_REQUEST_CHANGED": {
+        const r = e.payload.request;
+        const call = r.floorLabel === AUDIO_FLOOR_LABEL ? this.byUser.get(r.userId) : undefined;
+        if (call) this.updateVoice(call, { holdsAudioFloor: r.status === "GRANTED" });
+        return;
+      }
+      case "CONFERENCE_UPDATED": {
+        if (!e.payload.changed.includes("floorControlled")) return;
+        for (const call of this.calls.values()) {
+          if (call.conferenceId === e.conferenceId) this.updateVoice(call, { floorControlled: e.payload.conference.floorControlled });
+        }
         return;
       }
       case "USER_ADMITTED": {
         const call = this.byUser.get(e.payload.user.id);
-        if (call && call.state !== "ending" && call.state !== "ended") this.placeInConference(call, e.payload.user);
+        if (call && call.state !== "ending" && call.state !== "ended") {
+          call.voice.muted = e.payload.user.muted;
+          this.placeInConference(call, e.payload.user);
+        }
         return;
       }
       case "USER_KICKED":

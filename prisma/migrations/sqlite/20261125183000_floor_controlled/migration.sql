@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Conference" ADD COLUMN "floorControlled" BOOLEAN NOT NULL DEFAULT false;
