@@ -30,6 +30,10 @@ export const ConfigSchema = z.object({
   SIP_ADVERTISED_HOST: z.string().refine((v) => isIP(v) !== 0, "must be an IP address (it is written into SDP c= lines)").optional(),
   RTP_PORT_MIN: z.coerce.number().int().min(1024).max(65534).default(20000),
   RTP_PORT_MAX: z.coerce.number().int().min(1025).max(65535).default(20999),
+  /** BFCP floor control (RFC 8855) for SIP callers that offer it in SDP (RFC 8856) */
+  BFCP_ENABLED: bool.default(true),
+  /** BFCP over TCP and UDP on this port, on SIP_HOST (0: any free port) */
+  BFCP_PORT: z.coerce.number().int().min(0).max(65535).default(5072),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 

@@ -1,6 +1,6 @@
 /** Starts the focus' SIP face (media/) on the configured port, wired to the domain and the logger. */
 import type { ConferenceDomain } from "@dcon/core";
-import { ConferenceSipService, SipEndpoint } from "@dcon/media";
+import { BfcpIdentities, BfcpTransport, ConferenceSipService, FloorControlServer, SipEndpoint } from "@dcon/media";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
@@ -8,6 +8,8 @@ export interface SipFace {
   readonly port: number;
   readonly endpoint: SipEndpoint;
   readonly service: ConferenceSipService;
+  /** BFCP floor control, when enabled */
+  readonly bfcp: { server: FloorControlServer; transport: BfcpTransport } | null;
   close(): Promise<void>;
 }
 
@@ -16,6 +18,21 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
   const sipLog = log.child({ part: "sip" });
   const endpoint = await SipEndpoint.listen({ host, port: config.SIP_PORT, userAgent: "dcon-focus" });
   endpoint.on("error", (err) => sipLog.warn({ err }, "SIP transport error"));
+  let bfcp: SipFace["bfcp"] = null;
+  if (config.BFCP_ENABLED) {
+    const bfcpLog = log.child({ part: "bfcp" });
+    const server = new FloorControlServer(domain, new BfcpIdentities(), bfcpLog);
+    const transport = new BfcpTransport(server, { host, port: config.BFCP_PORT, onError: (err) => bfcpLog.warn({ err }, "BFCP transport error") });
+    try {
+      await transport.start();
+    } catch (err) {
+      server.close();
+      await endpoint.close();
+      throw err;
+    }
+    bfcp = { server, transport };
+    bfcpLog.info({ host, port: transport.port }, "BFCP floor control listening (TCP and UDP)");
+  }
   const service = new ConferenceSipService({
     endpoint,
     domain,
@@ -23,14 +40,20 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     rtpHost: host,
     rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
     log: sipLog,
+    ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port } } : {}),
   });
   sipLog.info({ host, port: endpoint.port }, "SIP listening (UDP and TCP)");
   return {
     port: endpoint.port,
     endpoint,
     service,
+    bfcp,
     async close() {
       await service.close();
+      if (bfcp) {
+        bfcp.server.close();
+        await bfcp.transport.close();
+      }
       await endpoint.close();
     },
   };

@@ -28,7 +28,8 @@ import type { Peer } from "../sip/transport.ts";
 import { parseNameAddr } from "../sip/address.ts";
 import { parseUri } from "../sip/uri.ts";
 import { UasDialog, uasDialogKeyOf } from "../sip/dialog.ts";
-import { answerOffer, createOffer, parseAnswer, SdpError, type NegotiatedAudio } from "../sdp/index.ts";
+import { answerOffer, createOffer, parseAnswer, SdpError, type BfcpOffer, type NegotiatedAudio } from "../sdp/index.ts";
+import type { FloorControlServer } from "../bfcp/index.ts";
 import { LOBBY_HOLD, PIN_PROMPT, PIN_WRONG } from "../audio/index.ts";
 import { RtpPort, type RtpPortRange } from "./rtp-port.ts";
 import { ConferenceEventPackage } from "./event-package.ts";
@@ -54,6 +55,8 @@ export interface SipServiceOptions {
   pinTimeoutMs?: number;
   /** how long to wait for early media from a PIN caller before answering (default 2 s) */
   earlyMediaWaitMs?: number;
+  /** BFCP floor control (RFC 8855): the server and the port its TCP and UDP transports listen on */
+  floorControl?: { server: FloorControlServer; port: number };
 }
 
 /**
@@ -61,6 +64,14 @@ export interface SipServiceOptions {
  * States: "early" (183 sent, INVITE pending: PIN entry), "answered" (2xx sent), "established" (ACK
  * received), "ending" (our BYE sent), "ended".
  */
+/** What offer/answer settled for a new call. */
+interface MediaSetup {
+  sessionId: string;
+  audio: NegotiatedAudio | null;
+  localSdp: string;
+  bfcp: BfcpOffer | null;
+}
+
 interface Call {
   /** the dialog key; also the call's leg id in the audio bridge */
   key: string;
@@ -76,6 +87,8 @@ interface Call {
   audio: NegotiatedAudio | null;
   /** the SDP we sent last (answer, or our offer in a 200 to an offerless INVITE) */
   localSdp: string;
+  /** the accepted BFCP stream's parameters, kept for re-INVITEs (RFC 3264 section 8: keep the m-line) */
+  bfcp: BfcpOffer | null;
   offerInAck: boolean;
   sdpVersion: number;
   sessionId: string;
@@ -216,70 +229,85 @@ export class ConferenceSipService {
       res.send(404, "Not Found (no conference with that number)");
       return;
     }
+    // The dialog (and so the leg's key and BFCP identity) exists before the answer: the answer carries them.
+    const dialog = new UasDialog(this.o.endpoint, req, from, this.contact());
     const rtp = await RtpPort.open(this.o.rtpHost, this.o.rtpPorts);
-    const sessionId = String(Date.now());
-    const local = { address: this.o.advertisedHost, audioPort: rtp.port };
-    let audio: NegotiatedAudio | null = null;
-    let localSdp: string;
-    if (req.body.length === 0) {
-      localSdp = createOffer(local, { id: sessionId, version: 1 });
-    } else {
+    let call: Call | null = null;
+    try {
+      const setup = await this.negotiate(req, res, dialog, conference, from, rtp);
+      if (!setup || res.transaction.state !== "proceeding") return; // refused, or CANCELled already
+      const caller = callerOf(req);
+      let user: UserState;
       try {
-        const answer = answerOffer(req.body.toString("utf8"), local, { id: sessionId, version: 1 });
-        audio = answer.audio;
-        localSdp = answer.sdp;
+        user = await this.o.domain.roster.join(SYSTEM, conference.id, { ...caller, via: "sip" });
       } catch (err) {
-        rtp.close();
-        if (err instanceof SdpError) {
-          if (err.code === "NO_COMMON_CODEC" || err.code === "NO_AUDIO") res.send(488, "Not Acceptable Here", { headers: [["Warning", `304 focus "${err.message.replace(/"/g, "'")}"`]] });
-          else res.send(400, "Bad Request (malformed SDP)");
+        if (err instanceof DomainError && err.reason === ErrorReason.PIN_REQUIRED && res.transaction.state === "proceeding") {
+          // Everything but the PIN is checked (in progress, not locked): ask for it.
+          call = this.newCall(req, res, dialog, from, conference, caller, rtp, setup);
+          return this.startPinEntry(call);
+        }
+        if (err instanceof DomainError) {
+          const [status, reason] = statusFor(err);
+          if (res.transaction.state === "proceeding") res.send(status, reason);
           return;
         }
         throw err;
       }
-    }
-    if (res.transaction.state !== "proceeding") {
-      rtp.close(); // CANCELled already
-      return;
-    }
-    const caller = callerOf(req);
-    let user: UserState;
-    try {
-      user = await this.o.domain.roster.join(SYSTEM, conference.id, { ...caller, via: "sip" });
-    } catch (err) {
-      if (err instanceof DomainError && err.reason === ErrorReason.PIN_REQUIRED && res.transaction.state === "proceeding") {
-        // Everything but the PIN is checked (in progress, not locked): ask for it.
-        const call = this.newCall(req, res, from, conference, caller, rtp, audio, localSdp, sessionId);
-        return this.startPinEntry(call);
-      }
-      rtp.close();
-      if (err instanceof DomainError) {
-        const [status, reason] = statusFor(err);
-        if (res.transaction.state === "proceeding") res.send(status, reason);
+      if (res.transaction.state !== "proceeding") {
+        // CANCELled while joining: undo the join.
+        await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
         return;
       }
-      throw err;
+      call = this.newCall(req, res, dialog, from, conference, caller, rtp, setup);
+      this.bindUser(call, user);
+      this.answer(call);
+      this.placeInConference(call, user);
+      this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: setup.audio?.codec ?? "offer sent", bfcp: setup.bfcp !== null }, "SIP caller joined");
+    } finally {
+      if (!call) {
+        rtp.close();
+        this.o.floorControl?.server.unregister(dialog.key);
+      }
     }
-    if (res.transaction.state !== "proceeding") {
-      // CANCELled while joining: undo the join.
-      rtp.close();
-      await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
-      return;
+  }
+
+  /**
+   * The SDP of the 2xx (or 183): the answer to the INVITE's offer, or our offer when it had none. With floor
+   * control on, an offered BFCP stream is accepted with the leg's Conference ID, User ID and the audio
+   * floor (RFC 8856). Answers the INVITE itself (488, 400) and returns null when the offer is unusable.
+   */
+  private async negotiate(req: SipRequest, res: ResponseHandle, dialog: UasDialog, conference: ConferenceSummary, from: Peer, rtp: RtpPort): Promise<MediaSetup | null> {
+    const sessionId = String(Date.now());
+    if (req.body.length === 0) {
+      return { sessionId, audio: null, bfcp: null, localSdp: createOffer({ address: this.o.advertisedHost, audioPort: rtp.port }, { id: sessionId, version: 1 }) };
     }
-    const call = this.newCall(req, res, from, conference, caller, rtp, audio, localSdp, sessionId);
-    this.bindUser(call, user);
-    this.answer(call);
-    this.placeInConference(call, user);
-    this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: audio?.codec ?? "offer sent" }, "SIP caller joined");
+    let bfcp: BfcpOffer | null = null;
+    const fc = this.o.floorControl;
+    if (fc) {
+      const ids = await fc.server.register(dialog.key, conference.id, from.address, AUDIO_FLOOR_LABEL);
+      if (ids.floorId !== null) bfcp = { port: fc.port, confId: ids.confId, userId: ids.userId, floorId: ids.floorId, label: AUDIO_FLOOR_LABEL, transports: ["TCP/BFCP", "UDP/BFCP"] };
+    }
+    try {
+      const answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: rtp.port, bfcp }, { id: sessionId, version: 1 });
+      // BFCP messages must come from where the offer said the floor control client is (RFC 8855 section 14).
+      const participant = fc?.server.ids.byLeg(dialog.key);
+      if (participant && answer.bfcp) participant.address = answer.bfcp.remote.address;
+      return { sessionId, audio: answer.audio, bfcp: answer.bfcp ? bfcp : null, localSdp: answer.sdp };
+    } catch (err) {
+      if (!(err instanceof SdpError)) throw err;
+      if (err.code === "NO_COMMON_CODEC" || err.code === "NO_AUDIO") res.send(488, "Not Acceptable Here", { headers: [["Warning", `304 focus "${err.message.replace(/"/g, "'")}"`]] });
+      else res.send(400, "Bad Request (malformed SDP)");
+      return null;
+    }
   }
 
   private newCall(
-    req: SipRequest, res: ResponseHandle, from: Peer, conference: ConferenceSummary, caller: Call["caller"],
-    rtp: RtpPort, audio: NegotiatedAudio | null, localSdp: string, sessionId: string,
+    req: SipRequest, res: ResponseHandle, dialog: UasDialog, from: Peer, conference: ConferenceSummary, caller: Call["caller"],
+    rtp: RtpPort, setup: MediaSetup,
   ): Call {
-    const dialog = new UasDialog(this.o.endpoint, req, from, this.contact());
+    const { audio, localSdp, sessionId, bfcp } = setup;
     const call: Call = {
-      key: dialog.key, dialog, from, invite: { req, res }, conferenceId: conference.id, caller, userId: null, rtp, audio, localSdp,
+      key: dialog.key, dialog, from, invite: { req, res }, conferenceId: conference.id, caller, userId: null, rtp, audio, localSdp, bfcp,
       offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(),
       voice: { muted: false, chair: false, floorControlled: conference.floorControlled, holdsAudioFloor: false },
     };
@@ -293,6 +321,7 @@ export class ConferenceSipService {
     call.voice.muted = user.muted;
     call.voice.chair = CHAIR_ROLES.includes(user.role);
     this.byUser.set(user.id, call);
+    this.o.floorControl?.server.bind(call.key, user);
   }
 
   /** Tells the mixer whether the caller is heard after a change of `call.voice`. */
@@ -480,7 +509,7 @@ export class ConferenceSipService {
     }
     let answer;
     try {
-      answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: call.rtp.port }, { id: call.sessionId, version: ++call.sdpVersion });
+      answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: call.rtp.port, bfcp: call.bfcp }, { id: call.sessionId, version: ++call.sdpVersion });
     } catch (err) {
       if (err instanceof SdpError) {
         res.send(err.code === "MALFORMED" ? 400 : 488, err.code === "MALFORMED" ? "Bad Request (malformed SDP)" : "Not Acceptable Here");
@@ -609,6 +638,7 @@ export class ConferenceSipService {
     this.clearTimers(call);
     call.dialog.terminate();
     this.audio.close(call.key);
+    this.o.floorControl?.server.unregister(call.key);
     call.rtp.close();
     this.calls.delete(call.key);
     if (call.userId && this.byUser.get(call.userId) === call) this.byUser.delete(call.userId);
