@@ -34,12 +34,19 @@ export const ConfigSchema = z.object({
   BFCP_ENABLED: bool.default(true),
   /** BFCP over TCP and UDP on this port, on SIP_HOST (0: any free port) */
   BFCP_PORT: z.coerce.number().int().min(0).max(65535).default(5072),
+  /** PEM files of a certificate and its key: BFCP over TLS (TCP/TLS/BFCP) on BFCP_TLS_PORT */
+  BFCP_TLS_CERT: z.string().min(1).optional(),
+  BFCP_TLS_KEY: z.string().min(1).optional(),
+  BFCP_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(5073),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 const checked = ConfigSchema.superRefine((c, ctx) => {
+  if ((c.BFCP_TLS_CERT === undefined) !== (c.BFCP_TLS_KEY === undefined)) {
+    ctx.addIssue({ code: "custom", path: [c.BFCP_TLS_CERT === undefined ? "BFCP_TLS_CERT" : "BFCP_TLS_KEY"], message: "BFCP over TLS needs both BFCP_TLS_CERT and BFCP_TLS_KEY" });
+  }
   if (c.RTP_PORT_MIN >= c.RTP_PORT_MAX) ctx.addIssue({ code: "custom", path: ["RTP_PORT_MAX"], message: "must be above RTP_PORT_MIN" });
   // 0.0.0.0 in an SDP c= line means "on hold" (RFC 3264 section 8.4): a wildcard listener needs a real address to advertise.
   const sipHost = c.SIP_HOST ?? c.HOST;

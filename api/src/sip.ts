@@ -1,4 +1,5 @@
 /** Starts the focus' SIP face (media/) on the configured port, wired to the domain and the logger. */
+import { readFileSync } from "node:fs";
 import type { ConferenceDomain } from "@dcon/core";
 import { BfcpIdentities, BfcpTransport, ConferenceSipService, FloorControlServer, SipEndpoint } from "@dcon/media";
 import type { Config } from "./config.ts";
@@ -22,16 +23,22 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
   if (config.BFCP_ENABLED) {
     const bfcpLog = log.child({ part: "bfcp" });
     const server = new FloorControlServer(domain, new BfcpIdentities(), bfcpLog);
-    const transport = new BfcpTransport(server, { host, port: config.BFCP_PORT, onError: (err) => bfcpLog.warn({ err }, "BFCP transport error") });
+    let transport: BfcpTransport | null = null;
     try {
+      const tlsFiles = config.BFCP_TLS_CERT && config.BFCP_TLS_KEY
+        ? { cert: readFileSync(config.BFCP_TLS_CERT, "utf8"), key: readFileSync(config.BFCP_TLS_KEY, "utf8"), port: config.BFCP_TLS_PORT }
+        : null;
+      transport = new BfcpTransport(server, { host, port: config.BFCP_PORT, tls: tlsFiles, onError: (err) => bfcpLog.warn({ err }, "BFCP transport error") });
       await transport.start();
     } catch (err) {
+      // e.g. a certificate file that cannot be read, or a port in use: nothing stays open
       server.close();
+      await transport?.close();
       await endpoint.close();
       throw err;
     }
     bfcp = { server, transport };
-    bfcpLog.info({ host, port: transport.port }, "BFCP floor control listening (TCP and UDP)");
+    bfcpLog.info({ host, port: transport.port, tlsPort: transport.tls?.port ?? null }, "BFCP floor control listening (TCP and UDP, and TLS when configured)");
   }
   const service = new ConferenceSipService({
     endpoint,
@@ -40,7 +47,7 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     rtpHost: host,
     rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
     log: sipLog,
-    ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port } } : {}),
+    ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port, tls: bfcp.transport.tls } } : {}),
   });
   sipLog.info({ host, port: endpoint.port }, "SIP listening (UDP and TCP)");
   return {

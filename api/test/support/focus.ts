@@ -145,7 +145,7 @@ export async function startTestFocus(opts: { databaseUrl?: string; env?: Record<
   const databaseUrl = opts.databaseUrl ?? (await freshDatabaseUrl());
   const config = loadConfig({
     PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, ADMIN_TOKEN, ISLAND: "island-a.test",
-    SCHEDULER_INTERVAL_MS: "200", SIP_PORT: "0", BFCP_PORT: "0", ...opts.env,
+    SCHEDULER_INTERVAL_MS: "200", SIP_PORT: "0", BFCP_PORT: "0", BFCP_TLS_PORT: "0", ...opts.env,
   });
   const focus = await startFocus(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
   return { focus, url: focus.url, databaseUrl, admin: new HttpClient(focus.url, ADMIN_TOKEN), close: () => focus.close() };
@@ -166,7 +166,7 @@ export const FOCUS_ARGV = ["--import", "tsx", join(repo, "api", "src", "main.ts"
 export async function spawnFocus(env: Record<string, string>, timeoutMs = 30_000): Promise<SpawnedFocus> {
   const child = spawn(process.execPath, FOCUS_ARGV, {
     cwd: repo,
-    env: { ...process.env, NODE_OPTIONS: "", PORT: "0", SIP_PORT: "0", BFCP_PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN, ISLAND: "island-a.test", LOG_LEVEL: "info", ...env },
+    env: { ...process.env, NODE_OPTIONS: "", PORT: "0", SIP_PORT: "0", BFCP_PORT: "0", BFCP_TLS_PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN, ISLAND: "island-a.test", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -1,6 +1,8 @@
 /**
  * BFCP transports of the floor control server, on one port number: TCP (RFC 8855 section 6.1: version 1,
- * messages framed by their Payload Length) and UDP (section 6.2: version 2, one message per datagram).
+ * messages framed by their Payload Length) and UDP (section 6.2: version 2, one message per datagram);
+ * and, when a certificate is configured, TLS over TCP on a port of its own (section 6.1, RFC 8856 section
+ * 4: TCP/TLS/BFCP; the SDP answer carries the certificate's fingerprint, RFC 8122).
  *
  * UDP reliability (section 6.2): the server answers a request with the R flag set and keeps the answer for
  * T2 (10 s), sending it again when the request is retransmitted (a duplicate is never processed twice);
@@ -10,7 +12,9 @@
  * retransmissions went unanswered.
  */
 import dgram from "node:dgram";
+import { X509Certificate } from "node:crypto";
 import net from "node:net";
+import tls from "node:tls";
 import { decodeBfcp, encodeBfcp } from "./codec.ts";
 import type { BfcpVersion } from "./constants.ts";
 import { BfcpParseError } from "./errors.ts";
@@ -41,11 +45,16 @@ export interface BfcpTransportOptions {
   /** 0: any free port (the same number for TCP and UDP) */
   port: number;
   timers?: Partial<BfcpTimers>;
+  /** TLS over TCP (TCP/TLS/BFCP): PEM certificate and key, and the port (0: any free port) */
+  tls?: { cert: string; key: string; port: number } | null;
   onError?: (err: unknown) => void;
 }
 
 export class BfcpTransport {
   private tcp: net.Server | null = null;
+  private tlsServer: tls.Server | null = null;
+  /** the TLS listener's port and our certificate's SHA-256 fingerprint (RFC 8122 form), when TLS is on */
+  tls: { port: number; fingerprint: string } | null = null;
   private udp: dgram.Socket | null = null;
   private readonly tcpLinks = new Set<TcpLink>();
   private readonly udpLinks = new Map<string, UdpLink>();
@@ -87,8 +96,24 @@ export class BfcpTransport {
       this.tcp = tcp;
       this.udp = udp;
       this.port = port;
+      if (this.o.tls) await this.startTls(this.o.tls);
       return;
     }
+  }
+
+  private async startTls(opts: { cert: string; key: string; port: number }): Promise<void> {
+    const fingerprint = new X509Certificate(opts.cert).fingerprint256;
+    const server = tls.createServer({ cert: opts.cert, key: opts.key, minVersion: "TLSv1.2" }, (socket) => this.accept(socket));
+    server.maxConnections = MAX_TCP_LINKS;
+    // A failed handshake is the client's problem; the listener goes on.
+    server.on("tlsClientError", (err) => this.o.onError?.(err));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, this.o.host, () => resolve());
+    });
+    server.on("error", (err) => this.o.onError?.(err));
+    this.tlsServer = server;
+    this.tls = { port: (server.address() as net.AddressInfo).port, fingerprint };
   }
 
   private accept(socket: net.Socket): void {
@@ -124,6 +149,7 @@ export class BfcpTransport {
     for (const l of [...this.udpLinks.values()]) l.close();
     await Promise.all([
       this.tcp ? new Promise<void>((r) => this.tcp!.close(() => r())) : null,
+      this.tlsServer ? new Promise<void>((r) => this.tlsServer!.close(() => r())) : null,
       this.udp ? new Promise<void>((r) => this.udp!.close(() => r())) : null,
     ]);
   }

@@ -56,7 +56,7 @@ export interface SipServiceOptions {
   /** how long to wait for early media from a PIN caller before answering (default 2 s) */
   earlyMediaWaitMs?: number;
   /** BFCP floor control (RFC 8855): the server and the port its TCP and UDP transports listen on */
-  floorControl?: { server: FloorControlServer; port: number };
+  floorControl?: { server: FloorControlServer; port: number; tls?: { port: number; fingerprint: string } | null };
 }
 
 /**
@@ -285,7 +285,12 @@ export class ConferenceSipService {
     const fc = this.o.floorControl;
     if (fc) {
       const ids = await fc.server.register(dialog.key, conference.id, from.address, AUDIO_FLOOR_LABEL);
-      if (ids.floorId !== null) bfcp = { port: fc.port, confId: ids.confId, userId: ids.userId, floorId: ids.floorId, label: AUDIO_FLOOR_LABEL, transports: ["TCP/BFCP", "UDP/BFCP"] };
+      if (ids.floorId !== null) {
+        bfcp = {
+          port: fc.port, confId: ids.confId, userId: ids.userId, floorId: ids.floorId, label: AUDIO_FLOOR_LABEL,
+          transports: fc.tls ? ["TCP/BFCP", "UDP/BFCP", "TCP/TLS/BFCP"] : ["TCP/BFCP", "UDP/BFCP"], tls: fc.tls ?? null,
+        };
+      }
     }
     try {
       const answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: rtp.port, bfcp }, { id: sessionId, version: 1 });

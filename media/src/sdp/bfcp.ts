@@ -21,9 +21,11 @@ export interface BfcpOffer {
   floorId: number;
   /** a=label put on our audio m-line (RFC 4574) that a=floorid's mstrm points at; default "audio". */
   label?: string;
-  /** Transports the BFCP server runs; default TCP/BFCP and UDP/BFCP. TCP/TLS/BFCP needs a certificate
-   *  and a=fingerprint (RFC 8122), which this module does not write, so a caller opts in explicitly. */
+  /** Transports the BFCP server runs; default TCP/BFCP and UDP/BFCP. TCP/TLS/BFCP also needs `tls`. */
   transports?: readonly BfcpTransport[];
+  /** The TLS listener for TCP/TLS/BFCP (RFC 8856 section 4): its port and the SHA-256 fingerprint of our
+   *  certificate, written as a=fingerprint (RFC 8122) so the client can check whom it talks to. */
+  tls?: { port: number; fingerprint: string } | null;
 }
 
 export interface NegotiatedBfcp {
@@ -60,6 +62,11 @@ export function checkBfcp(bfcp: BfcpOffer): void {
   if (!uint(bfcp.floorId, 0xffff)) throw new TypeError("bfcp.floorId must be a 16-bit unsigned integer");
   if (!/^[A-Za-z0-9_.-]+$/.test(bfcpLabel(bfcp))) throw new TypeError("bfcp.label must be a token (RFC 4574)");
   for (const t of bfcp.transports ?? []) if (!ALL_TRANSPORTS.has(t)) throw new TypeError(`bfcp.transports: unknown transport ${t}`);
+  if (bfcp.transports?.includes("TCP/TLS/BFCP") && !bfcp.tls) throw new TypeError("TCP/TLS/BFCP needs bfcp.tls (port and certificate fingerprint)");
+  if (bfcp.tls) {
+    if (!uint(bfcp.tls.port, 65535) || bfcp.tls.port === 0) throw new TypeError("bfcp.tls.port must be a port number (1-65535)");
+    if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(bfcp.tls.fingerprint)) throw new TypeError("bfcp.tls.fingerprint must be a SHA-256 fingerprint (RFC 8122: uppercase hex pairs joined by colons)");
+  }
 }
 
 /**
@@ -112,9 +119,10 @@ export function reofferBfcp(previous: MediaSection, bfcp: BfcpOffer): MediaDescr
 }
 
 function bfcpLine(m: MediaSection, bfcp: BfcpOffer, setup: NegotiatedBfcp["setup"], connection: "new" | "existing"): MediaDescription {
+  const tls = m.proto.toUpperCase() === "TCP/TLS/BFCP" ? bfcp.tls : null;
   const line: MediaDescription = {
     type: "application",
-    port: setup === "active" ? DISCARD_PORT : bfcp.port,
+    port: setup === "active" ? DISCARD_PORT : (tls?.port ?? bfcp.port),
     protocol: m.proto,
     // RFC 8856 section 4: the fmt of a BFCP m-line is "*".
     payloads: "*",
@@ -129,6 +137,8 @@ function bfcpLine(m: MediaSection, bfcp: BfcpOffer, setup: NegotiatedBfcp["setup
     line.setup = setup;
     line.connectionType = connection;
   }
+  // RFC 8122 section 5: the certificate the TLS connection will present.
+  if (tls) line.fingerprint = { type: "sha-256", hash: tls.fingerprint };
   return line;
 }
 

@@ -342,8 +342,12 @@ describe("answerOffer: BFCP (RFC 8856, setup per RFC 4145)", () => {
 
     const tls = withBfcp("TCP/TLS/BFCP", "a=setup:actpass");
     expect(answerOffer(tls, { ...LOCAL, bfcp: BFCP }, SESSION).rejected).toEqual([{ index: 1, media: "application", reason: "BFCP over TCP/TLS/BFCP is not supported" }]);
-    const on = answerOffer(tls, { ...LOCAL, bfcp: { ...BFCP, transports: ["TCP/TLS/BFCP"] } }, SESSION);
-    expect(read(on.sdp).media[1]).toMatchObject({ port: 5070, protocol: "TCP/TLS/BFCP", setup: "passive" });
+    const fingerprint = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, "0").toUpperCase()).join(":");
+    expect(() => answerOffer(tls, { ...LOCAL, bfcp: { ...BFCP, transports: ["TCP/TLS/BFCP"] } }, SESSION)).toThrow(/needs bfcp.tls/);
+    const on = answerOffer(tls, { ...LOCAL, bfcp: { ...BFCP, transports: ["TCP/TLS/BFCP"], tls: { port: 5071, fingerprint } } }, SESSION);
+    // RFC 8856 section 4 and RFC 8122: the TLS listener's port, and the fingerprint of its certificate
+    expect(read(on.sdp).media[1]).toMatchObject({ port: 5071, protocol: "TCP/TLS/BFCP", setup: "passive", fingerprint: { type: "sha-256", hash: fingerprint } });
+    expect(() => answerOffer(tls, { ...LOCAL, bfcp: { ...BFCP, transports: ["TCP/TLS/BFCP"], tls: { port: 5071, fingerprint: "ab:cd" } } }, SESSION)).toThrow(/SHA-256 fingerprint/);
   });
 
   it.each([
