@@ -2,9 +2,11 @@
  * SIP call-rate benchmark (`npm run bench:sip`): the focus runs as its own process (SQLite, LOG_LEVEL=warn)
  * with one conference (maxUsers 10,000); sipp (Debian sip-tester) places calls at rising rates with
  * bench/sipp/call-bench.xml (INVITE with PCMU SDP -> 200 -> ACK -> 1 s -> BYE -> 200, a distinct From user
- * per call, so every call joins the conference as a new user). The same scenario at the same rates runs
- * against sipp's built-in UAS (`sipp -sn uas`) as the peer comparison. A ramp stops at the first rate with
- * a failed call, retransmissions above 1 % of calls, or an achieved rate below 90 % of the target.
+ * per call, so every call joins the conference as a new user). In the same run, the same ramp goes through
+ * Kamailio as a record-routing, loose-routing front proxy (sipp -> Kamailio -> focus, with
+ * bench/sipp/call-bench-proxied.xml: ACK and BYE follow the route set) and, as the peer comparison, against
+ * sipp's built-in UAS (`sipp -sn uas`). A ramp stops at the first rate with a failed call, retransmissions
+ * above 1 % of calls, or an achieved rate below 90 % of the target.
  * Prints a table and rewrites the "## SIP (npm run bench:sip)" section of bench/RESULTS.md (others kept).
  * Everything runs on 127.0.0.1; every child process is killed at the end and the script exits by itself.
  */
@@ -14,6 +16,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { freeUdpPort } from "../api/test/support/net.ts";
+import { kamailioVersion as kamailioVersionOf, startKamailio, type KamailioProxy } from "../media/test/support/kamailio.ts";
 import { processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, percentile, table, writeResults } from "./lib/report.ts";
 
@@ -22,22 +25,29 @@ const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
 const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400];
 /** seconds of calls per step: -m = rate * CALL_SECONDS */
 const CALL_SECONDS = 5;
-/** sipp's global -timeout per step (bounded so the whole run stays under 3 minutes) */
+/** sipp's global -timeout per step (bounded so the whole run stays under 4 minutes) */
 const STEP_TIMEOUT_S = 15;
-/** stop starting new steps after this much wall time (s) */
-const BUDGET_S = 150;
-const WATCHDOG_MS = 175_000;
+/** stop starting new steps after this much wall time (s): three ramps (focus, behind Kamailio, sipp UAS) */
+const BUDGET_S = 200;
+const WATCHDOG_MS = 230_000;
 const MAX_RETRANS_RATIO = 0.01;
 const MIN_ACHIEVED_RATIO = 0.9;
 const SCENARIO = join(repo, "bench", "sipp", "call-bench.xml");
+const SCENARIO_PROXIED = join(repo, "bench", "sipp", "call-bench-proxied.xml");
+/** Kamailio worker processes per transport in front of the focus (routing log off) */
+const KAMAILIO_CHILDREN = 4;
 
 const started = performance.now();
 const elapsedS = () => (performance.now() - started) / 1000;
 const log = (msg: string) => process.stdout.write(`[bench:sip ${elapsedS().toFixed(1).padStart(5)}s] ${msg}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+const PEERS = ["focus", "focus behind Kamailio", "sipp UAS"] as const;
+type Peer = (typeof PEERS)[number];
+const DIRS: Record<Peer, string> = { focus: "focus", "focus behind Kamailio": "kamailio", "sipp UAS": "uas" };
+
 interface Step {
-  peer: "focus" | "sipp UAS";
+  peer: Peer;
   rate: number;
   calls: number;
   successful: number;
@@ -52,7 +62,7 @@ interface Step {
   mean: number;
   samples: number;
   sippExit: number | null;
-  /** focus CPU time / wall time over the step (focus only) */
+  /** focus CPU time / wall time over the step (focus and focus behind Kamailio) */
   focusCpu: number;
   focusRss: number;
   stop: string | null;
@@ -109,14 +119,14 @@ async function startUas(port: number, cwd: string): Promise<ChildProcess> {
   return child;
 }
 
-async function step(peer: Step["peer"], target: number, service: string, rate: number, work: string, focus: FocusProcess | null): Promise<Step> {
-  const dir = join(work, `${peer === "focus" ? "focus" : "uas"}-${rate}`);
+async function step(peer: Peer, target: number, service: string, rate: number, work: string, focus: FocusProcess | null): Promise<Step> {
+  const dir = join(work, `${DIRS[peer]}-${rate}`);
   mkdirSync(dir);
   const calls = rate * CALL_SECONDS;
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort(true);
   const args = [
-    `127.0.0.1:${target}`, "-sf", SCENARIO, "-s", service, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort),
+    `127.0.0.1:${target}`, "-sf", peer === "focus behind Kamailio" ? SCENARIO_PROXIED : SCENARIO, "-s", service, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort),
     "-r", String(rate), "-m", String(calls), "-l", String(rate * 2), "-timeout", `${STEP_TIMEOUT_S}s`, "-timeout_error", "-nostdin",
     "-trace_stat", "-stf", "stat.csv", "-trace_rtt", "-rtt_freq", "1", "-trace_err", "-error_file", "errors.log",
   ];
@@ -185,11 +195,13 @@ async function step(peer: Step["peer"], target: number, service: string, rate: n
 async function main(): Promise<void> {
   let database: Database | null = null;
   let focus: FocusProcess | null = null;
+  let kamailio: KamailioProxy | null = null;
   const work = mkdtempSync(join(os.tmpdir(), "dcon-bench-sip-"));
   let cleaned: Promise<void> | null = null;
   const cleanup = () =>
     (cleaned ??= (async () => {
       for (const c of children) c.kill("SIGKILL");
+      await kamailio?.stop().catch(() => {});
       await focus?.stop().catch(() => {});
       await database?.dispose().catch(() => {});
       if (process.env.BENCH_KEEP) log(`kept sipp files in ${work}`);
@@ -210,6 +222,7 @@ async function main(): Promise<void> {
   const steps: Step[] = [];
   const load0 = os.loadavg()[0]!;
   let sipVersion = "sipp";
+  let kamailioVersion = "Kamailio";
   try {
     const v = await run(["-v"], work, 5000);
     sipVersion = /SIPp v[^\s]+/.exec(v.output)?.[0]?.replace(/\.$/, "") ?? "sipp";
@@ -218,27 +231,37 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     focus = await startFocusProcess({ DATABASE_URL: database.url, ADMIN_TOKEN, ISLAND: "bench.local", SIP_PORT: String(sipPort), LOG_LEVEL: "warn" });
     log(`focus pid ${focus.pid} on ${focus.url}, SIP on 127.0.0.1:${sipPort} (started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    const res = await fetch(`${focus.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        query: `mutation($input: ConferenceInput!) { createConference(input: $input) { id dialInCode } }`,
-        variables: { input: { subject: "bench sip", durationMin: 24 * 60, maxUsers: 10_000 } },
-      }),
-    });
-    const body = (await res.json()) as { data?: { createConference: { id: string; dialInCode: string } }; errors?: unknown[] };
-    if (!body.data) throw new Error(`createConference failed (HTTP ${res.status}): ${JSON.stringify(body.errors)}`);
-    const code = body.data.createConference.dialInCode;
-    log(`conference ${body.data.createConference.id}, dial-in code ${code}`);
+    // one conference per focus ramp, so that the proxied ramp's callers (bench-1, bench-2, ... again) never meet
+    // the direct ramp's users, and each roster grows the same way
+    const createConference = async (subject: string): Promise<string> => {
+      const res = await fetch(`${focus!.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({
+          query: `mutation($input: ConferenceInput!) { createConference(input: $input) { id dialInCode } }`,
+          variables: { input: { subject, durationMin: 24 * 60, maxUsers: 10_000 } },
+        }),
+      });
+      const body = (await res.json()) as { data?: { createConference: { id: string; dialInCode: string } }; errors?: unknown[] };
+      if (!body.data) throw new Error(`createConference failed (HTTP ${res.status}): ${JSON.stringify(body.errors)}`);
+      log(`conference "${subject}" ${body.data.createConference.id}, dial-in code ${body.data.createConference.dialInCode}`);
+      return body.data.createConference.dialInCode;
+    };
+    const code = await createConference("bench sip");
+    const proxiedCode = await createConference("bench sip behind Kamailio");
     const uasPort = await freeUdpPort();
     const uasDir = join(work, "uas");
     mkdirSync(uasDir);
     await startUas(uasPort, uasDir);
     log(`sipp UAS on 127.0.0.1:${uasPort}`);
+    kamailio = await startKamailio(sipPort, { children: KAMAILIO_CHILDREN, routeLog: false });
+    kamailioVersion = kamailioVersionOf();
+    log(`${kamailioVersion} (pid ${kamailio.pid}) on 127.0.0.1:${kamailio.port} in front of the focus`);
+    const targets: Record<Peer, number> = { focus: sipPort, "focus behind Kamailio": kamailio.port, "sipp UAS": uasPort };
 
-    const stopped = { focus: false, "sipp UAS": false };
+    const stopped: Record<Peer, boolean> = { focus: false, "focus behind Kamailio": false, "sipp UAS": false };
     for (const rate of RATES) {
-      for (const peer of ["focus", "sipp UAS"] as const) {
+      for (const peer of PEERS) {
         if (stopped[peer]) continue;
         // a step takes about CALL_SECONDS + the 1 s pause + its tail
         if (elapsedS() + CALL_SECONDS + 4 > BUDGET_S) {
@@ -247,26 +270,28 @@ async function main(): Promise<void> {
           continue;
         }
         log(`${peer}: ${rate} calls/s, ${rate * CALL_SECONDS} calls ...`);
-        const s = await step(peer, peer === "focus" ? sipPort : uasPort, code, rate, work, peer === "focus" ? focus : null);
+        const s = await step(peer, targets[peer], peer === "focus behind Kamailio" ? proxiedCode : code, rate, work, peer === "sipp UAS" ? null : focus);
         steps.push(s);
         log(
           `  ${s.successful}/${s.calls} ok, ${s.failed} failed, ${s.retransmissions} retrans, achieved ${s.achieved.toFixed(0)}/s, ` +
             `INVITE->200 median ${ms(s.median)} ms p99 ${ms(s.p99)} ms max ${ms(s.max)} ms` +
-            (peer === "focus" ? `, focus CPU ${(s.focusCpu * 100).toFixed(0)}%, RSS ${s.focusRss.toFixed(0)} MiB` : "") +
+            (peer !== "sipp UAS" ? `, focus CPU ${(s.focusCpu * 100).toFixed(0)}%, RSS ${s.focusRss.toFixed(0)} MiB` : "") +
             (s.stop ? ` -> stop: ${s.stop}` : ""),
         );
         if (s.stop) stopped[peer] = true;
       }
-      if (stopped.focus && stopped["sipp UAS"]) break;
+      if (PEERS.every((p) => stopped[p])) break;
     }
   } finally {
     const focusOutput = focus?.output() ?? "";
+    const kamailioErrors = (kamailio?.output() ?? "").split("\n").filter((l) => /ERROR|CRITICAL|ALERT: (?!.*exited normally)/.test(l));
     await cleanup();
     if (focusOutput.trim()) log(`focus output (tail):\n${focusOutput.slice(-1500)}`);
+    if (kamailioErrors.length) log(`Kamailio errors (tail):\n${kamailioErrors.slice(-10).join("\n")}`);
   }
 
   // ---- report ----
-  const best = (peer: Step["peer"]) => {
+  const best = (peer: Peer) => {
     const ok = steps.filter((s) => s.peer === peer && s.failed === 0 && s.successful === s.calls);
     return ok.length ? Math.max(...ok.map((s) => s.rate)) : 0;
   };
@@ -274,6 +299,7 @@ async function main(): Promise<void> {
   const rates = [...new Set(steps.map((s) => s.rate))].sort((a, b) => a - b);
   const rows = rates.map((rate) => {
     const f = steps.find((s) => s.peer === "focus" && s.rate === rate);
+    const k = steps.find((s) => s.peer === "focus behind Kamailio" && s.rate === rate);
     const u = steps.find((s) => s.peer === "sipp UAS" && s.rate === rate);
     return [
       String(rate),
@@ -285,6 +311,14 @@ async function main(): Promise<void> {
       fmt(f, (s) => ms(s.p99)),
       fmt(f, (s) => ms(s.max)),
       fmt(f, (s) => `${(s.focusCpu * 100).toFixed(0)}%`),
+      fmt(k, (s) => `${s.successful}/${s.calls}`),
+      fmt(k, (s) => String(s.failed)),
+      fmt(k, (s) => String(s.retransmissions)),
+      fmt(k, (s) => s.achieved.toFixed(0)),
+      fmt(k, (s) => ms(s.median)),
+      fmt(k, (s) => ms(s.p99)),
+      fmt(k, (s) => ms(s.max)),
+      fmt(k, (s) => `${(s.focusCpu * 100).toFixed(0)}%`),
       fmt(u, (s) => `${s.successful}/${s.calls}`),
       fmt(u, (s) => String(s.failed)),
       fmt(u, (s) => String(s.retransmissions)),
@@ -297,21 +331,24 @@ async function main(): Promise<void> {
     [
       "Calls/s (target)",
       "Focus: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms", "max ms", "focus CPU",
+      "Behind Kamailio: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms", "max ms", "focus CPU",
       "sipp UAS: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms",
     ],
     rows,
   );
   const notes: string[] = [];
-  const clean = (peer: Step["peer"]) => {
+  const clean = (peer: Peer) => {
     const ok = steps.filter((s) => s.peer === peer && !s.stop);
     return ok.length ? Math.max(...ok.map((s) => s.rate)) : 0;
   };
-  notes.push(`Highest rate with zero failed calls: focus ${best("focus")} calls/s; sipp's built-in UAS ${best("sipp UAS")} calls/s (same scenario, same run).`);
   notes.push(
-    `Highest clean rate (no failed or unfinished call, retransmissions ≤ 1 % of calls, ≥ 90 % of the target rate achieved): focus ${clean("focus")} calls/s; sipp UAS ${clean("sipp UAS")} calls/s.`,
+    `Highest rate with zero failed calls: focus ${best("focus")} calls/s; focus behind Kamailio ${best("focus behind Kamailio")} calls/s; sipp's built-in UAS ${best("sipp UAS")} calls/s (same run).`,
+  );
+  notes.push(
+    `Highest clean rate (no failed or unfinished call, retransmissions ≤ 1 % of calls, ≥ 90 % of the target rate achieved): focus ${clean("focus")} calls/s; focus behind Kamailio ${clean("focus behind Kamailio")} calls/s; sipp UAS ${clean("sipp UAS")} calls/s.`,
   );
   for (const s of steps) if (s.stop) notes.push(`${s.peer} stopped at ${s.rate} calls/s: ${s.stop}.`);
-  for (const peer of ["focus", "sipp UAS"] as const) {
+  for (const peer of PEERS) {
     const last = steps.filter((s) => s.peer === peer).at(-1);
     if (last && !last.stop) notes.push(`${peer} had no failure up to ${last.rate} calls/s; the ramp ended there (rate list or time budget), so its limit is higher.`);
   }
@@ -323,6 +360,7 @@ async function main(): Promise<void> {
       ...Object.entries(m).map(([k, v]) => `- ${k}: ${v}`),
       `- Database: ${database?.label ?? "SQLite"}`,
       `- Load generator: ${sipVersion} (Debian sip-tester), UDP`,
+      `- Front proxy: ${kamailioVersion} (Debian kamailio), ${KAMAILIO_CHILDREN} UDP workers, media/test/kamailio/kamailio.cfg.tmpl without the routing log`,
       `- Other load: 1-minute load average ${load0.toFixed(2)} at start`,
     ].join("\n"),
     `**Call rate** (bench/sipp/call-bench.xml: INVITE with PCMU SDP → 200 → ACK → 1 s → BYE → 200; each call a new user; ${CALL_SECONDS} s of calls per rate; response times nearest-rank over every call's INVITE→200 from sipp's rtt trace: whole milliseconds, and sipp's clock advances in steps of a few ms, so times under ~4 ms read as 0 or 4)\n\n${resultTable}`,
@@ -334,7 +372,13 @@ async function main(): Promise<void> {
 free UDP port of 127.0.0.1 and one conference (maxUsers 10,000) created over GraphQL. sipp places calls with
 \`bench/sipp/call-bench.xml\` (INVITE with a PCMU + telephone-event offer to the dial-in code → 200 → ACK → 1 s pause →
 BYE → 200; ACK and BYE to \`sip:focus@\`, as in media/test/sipp/call.xml), From \`sip:bench-N@…\` so every call
-joins the conference as a new user (a database write) and leaves with its BYE. Per rate R: \`sipp -r R -m 5R -l 2R -timeout ${STEP_TIMEOUT_S}s -timeout_error -trace_stat -trace_rtt -rtt_freq 1\`, rates
+joins the conference as a new user (a database write) and leaves with its BYE. "Behind Kamailio" runs the same ramp, in the
+same run, against the same focus (a second conference, same settings), through Kamailio as a front proxy (media/test/kamailio/kamailio.cfg.tmpl:
+record_route on the INVITE, loose_route for ACK and BYE, relay to the focus over UDP) with \`bench/sipp/call-bench-proxied.xml\`,
+the same calls except that ACK and BYE go to the focus' Contact with the Record-Route as Route; its INVITE→200 includes the
+proxy's two hops, "focus CPU" is still the focus process' alone, and "retrans" counts only what sipp retransmitted to
+the proxy (the proxy answers 100 Trying at once, which stops sipp's INVITE retransmissions, and retransmits to the focus
+itself). Per rate R: \`sipp -r R -m 5R -l 2R -timeout ${STEP_TIMEOUT_S}s -timeout_error -trace_stat -trace_rtt -rtt_freq 1\`, rates
 25, 50, 100, 200, … doubling; a ramp stops at the first rate with a failed call, retransmissions above 1 % of the calls, or
 an achieved rate (INVITEs answered per second between the first and last 200 OK) below 90 % of the target. Counts come from
 the last row of sipp's stat.csv; median/p99/max of INVITE→200 from its per-call rtt file. The peer comparison runs the same

@@ -42,7 +42,7 @@ export class Floors {
   }
 
   /** FloorRequest (RFC 8855 section 5.3.1): the user must be connected, one open request per floor. */
-  async request(actor: Actor, floorId: string, userId: string, priority = 0): Promise<FloorRequestState> {
+  async request(actor: Actor, floorId: string, userId: string, priority = 2): Promise<FloorRequestState> {
     check.int("priority", priority, 0, 4); // RFC 8855 section 5.2.4: Priority is 0 (lowest) to 4 (highest)
     return this.store.mutate(actor, async (tx, emit) => {
       const floor = await tx.floor.findUnique({ where: { id: floorId } });

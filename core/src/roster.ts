@@ -122,9 +122,11 @@ export class Roster {
         await emit(conferenceId, "USER_ADDED", { user: userView(user) });
       }
       const toLobby = c.joinHandling === "LOBBY" && !CHAIR_ROLES.includes(user.role);
+      // The name a moderator gave an invited user wins over the one the caller's phone sends.
+      const rename = req.displayName && !user.displayName ? { displayName: check.text("displayName", req.displayName, { max: 120 }) } : {};
       const joined = userView(await tx.conferenceUser.update({
         where: { id: user.id },
-        data: { joinState: toLobby ? "LOBBY" : "CONNECTED", via, muted: false, talking: false, ...(req.displayName ? { displayName: check.text("displayName", req.displayName, { max: 120 }) } : {}) },
+        data: { joinState: toLobby ? "LOBBY" : "CONNECTED", via, muted: false, talking: false, ...rename },
       }));
       await emit(conferenceId, toLobby ? "USER_IN_LOBBY" : "USER_JOINED", { user: joined });
       return joined;

@@ -15,7 +15,7 @@
  */
 import type { Actor, ConferenceDomain, ConferenceEvent, FloorRequestState, FloorRequestStatus, FloorState, Role } from "@dcon/core";
 import { CHAIR_ROLES, DomainError, ErrorReason } from "@dcon/core";
-import { BfcpErrorCode, BfcpPrimitive as P, BfcpAttributeType, BfcpRequestStatus, type BfcpPriority, type BfcpVersion } from "./constants.ts";
+import { BfcpErrorCode, BfcpPrimitive as P, BfcpAttributeType, BfcpPriority, BfcpRequestStatus, type BfcpVersion } from "./constants.ts";
 import type { BfcpParseError } from "./errors.ts";
 import { bfcpErrorReply } from "./codec.ts";
 import type { BfcpFloorRequestInformation, BfcpHeader, BfcpMessage } from "./messages.ts";
@@ -207,15 +207,16 @@ export class FloorControlServer {
           if (!me.chair) throw new Refusal(BfcpErrorCode.UnauthorizedOperation, "only chairs request floors for others");
           beneficiary = this.domainUser(p, msg.beneficiaryId);
         }
-        const r = await this.domain.floors.request(this.actor(me.id), floor, beneficiary, msg.priority ?? 0);
+        // Section 5.2.4: without a PRIORITY attribute the request has Normal priority.
+        const r = await this.domain.floors.request(this.actor(me.id), floor, beneficiary, msg.priority ?? BfcpPriority.Normal);
         this.watchRequest(r.id, link);
-        link.respond(msg, { primitive: P.FloorRequestStatus, floorRequestInformation: this.tell(link, r.id, await this.requestInfo(p.conferenceId, r)) });
+        // (no await before answerStatus: its gate must be up before the request's event is published)
+        await this.answerStatus(link, msg, r.id, () => this.requestInfo(p.conferenceId, r));
         return;
       }
       case P.FloorRelease: {
         const r = await this.ownRequest(p, me, msg.floorRequestId);
-        const released = await this.domain.floors.release(this.actor(me.id), r.id);
-        link.respond(msg, { primitive: P.FloorRequestStatus, floorRequestInformation: this.tell(link, r.id, await this.requestInfo(p.conferenceId, released)) });
+        await this.answerStatus(link, msg, r.id, async () => this.requestInfo(p.conferenceId, await this.domain.floors.release(this.actor(me.id), r.id)));
         return;
       }
       case P.FloorRequestQuery: {
@@ -313,6 +314,29 @@ export class FloorControlServer {
     return r;
   }
 
+  /**
+   * Answers `msg` with the FloorRequestStatus `info` computes (a domain change included). Until the answer is
+   * out, notifications about the same request to the same link wait (see notifyChange): the domain event of the
+   * change the request itself made is published while the answer is still being computed, and would otherwise
+   * reach the client before or after the answer saying the same thing (seen with PostgreSQL).
+   */
+  private async answerStatus(link: BfcpLink, msg: BfcpMessage, requestUuid: string, info: () => Promise<BfcpFloorRequestInformation>): Promise<void> {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let gates = this.answering.get(link);
+    if (!gates) this.answering.set(link, (gates = new Map()));
+    gates.set(requestUuid, gate);
+    try {
+      link.respond(msg, { primitive: P.FloorRequestStatus, floorRequestInformation: this.tell(link, requestUuid, await info()) });
+    } finally {
+      if (gates.get(requestUuid) === gate) gates.delete(requestUuid);
+      open();
+    }
+  }
+
+  /** answers being computed, per link and request (answerStatus) */
+  private readonly answering = new WeakMap<BfcpLink, Map<string, Promise<void>>>();
+
   /** Notes what `link` is told about a request; returns `info`. */
   private tell(link: BfcpLink, requestUuid: string, info: BfcpFloorRequestInformation): BfcpFloorRequestInformation {
     let m = this.told.get(link);
@@ -385,6 +409,7 @@ export class FloorControlServer {
     if (targets.size > 0) {
       const info = await this.requestInfo(conferenceId, r, floor ?? undefined);
       for (const link of targets) {
+        await this.answering.get(link)?.get(r.id);
         if (!link.participant || !this.isNews(link, r.id, info)) continue;
         link.notify(link.participant, { primitive: P.FloorRequestStatus, floorRequestInformation: this.tell(link, r.id, info) });
       }

@@ -177,7 +177,9 @@ export class AudioBridge {
 
   /** Bad datagrams are dropped here or by the mixer (neither throws on wire data). */
   private receive(leg: Leg, buf: Buffer): void {
-    if (!leg.heard) {
+    // Only RTP counts as media from the caller: not the STUN or RTCP a phone may send first (RFC 7983:
+    // RTP and RTCP start with 128-191; RTCP packet types are 192-223 in the second byte, RFC 5761).
+    if (!leg.heard && buf.length >= 12 && buf[0]! >= 128 && buf[0]! <= 191 && !isRtcp(buf)) {
       leg.heard = true;
       this.o.onMedia?.(leg.id);
     }

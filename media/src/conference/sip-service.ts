@@ -18,6 +18,7 @@
  * An INVITE without an offer gets our offer in the 200 and must carry the answer in its ACK
  * (RFC 3261 section 13.2.1, RFC 3264 section 5).
  */
+import { isIPv6 } from "node:net";
 import type { Actor, ConferenceDomain, ConferenceEvent, ConferenceSummary, UserState } from "@dcon/core";
 import { CHAIR_ROLES, DomainError, ErrorReason } from "@dcon/core";
 import type { SipEndpoint, ResponseHandle } from "../sip/endpoint.ts";
@@ -100,6 +101,8 @@ interface Call {
   lastKey: string | null;
   /** talk-state writes, one after the other so the log keeps their order */
   talk: Promise<unknown>;
+  /** a BYE waiting for the ACK of our 2xx (RFC 3261 section 15) */
+  byeAfterAck: { why: string; headers: [string, string][] } | null;
   /** what decides whether the mixer hears this caller (see `heard`) */
   voice: { muted: boolean; chair: boolean; floorControlled: boolean; holdsAudioFloor: boolean };
 }
@@ -294,6 +297,10 @@ export class ConferenceSipService {
     }
     try {
       const answer = answerOffer(req.body.toString("utf8"), { address: this.o.advertisedHost, audioPort: rtp.port, bfcp }, { id: sessionId, version: 1 });
+      if (!this.reachable(answer.audio)) {
+        res.send(488, "Not Acceptable Here", { headers: [["Warning", `301 focus "the audio address ${answer.audio.remote.address} is not of the focus' address family"`]] });
+        return null;
+      }
       // BFCP messages must come from where the offer said the floor control client is (RFC 8855 section 14).
       const participant = fc?.server.ids.byLeg(dialog.key);
       if (participant && answer.bfcp) participant.address = answer.bfcp.remote.address;
@@ -306,6 +313,14 @@ export class ConferenceSipService {
     }
   }
 
+  /**
+   * Whether our RTP socket can send to the offer's address: an IPv6 c= to an IPv4 focus (or the reverse)
+   * is refused with 488 and Warning 301 "Incompatible network address formats" (RFC 3261 section 20.43).
+   */
+  private reachable(audio: NegotiatedAudio): boolean {
+    return isIPv6(audio.remote.address) === isIPv6(this.o.rtpHost);
+  }
+
   private newCall(
     req: SipRequest, res: ResponseHandle, dialog: UasDialog, from: Peer, conference: ConferenceSummary, caller: Call["caller"],
     rtp: RtpPort, setup: MediaSetup,
@@ -313,7 +328,7 @@ export class ConferenceSipService {
     const { audio, localSdp, sessionId, bfcp } = setup;
     const call: Call = {
       key: dialog.key, dialog, from, invite: { req, res }, conferenceId: conference.id, caller, userId: null, rtp, audio, localSdp, bfcp,
-      offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(),
+      offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(), byeAfterAck: null,
       voice: { muted: false, chair: false, floorControlled: conference.floorControlled, holdsAudioFloor: false },
     };
     this.calls.set(call.key, call);
@@ -345,7 +360,8 @@ export class ConferenceSipService {
     call.state = "answered";
     call.dialog.startRetransmitting(ok, call.from, () => {
       this.o.log.warn({ callId: call.dialog.id.callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
-      this.track(this.hangUp(call, "no ACK"));
+      // The server transaction is over: the BYE may go now (section 15).
+      this.track(this.hangUp(call, call.byeAfterAck?.why ?? "no ACK", call.byeAfterAck?.headers ?? [], { force: true }));
     });
   }
 
@@ -440,6 +456,10 @@ export class ConferenceSipService {
     call.dialog.acknowledged(ack);
     if (call.state !== "answered") return; // a retransmitted ACK
     call.state = "established";
+    if (call.byeAfterAck) {
+      this.track(this.hangUp(call, call.byeAfterAck.why, call.byeAfterAck.headers));
+      return;
+    }
     if (!call.offerInAck) return;
     call.offerInAck = false;
     // RFC 3264 section 5 / RFC 3261 section 13.2.1: the answer to our offer is in the ACK.
@@ -521,6 +541,10 @@ export class ConferenceSipService {
         return;
       }
       throw err;
+    }
+    if (!this.reachable(answer.audio)) {
+      res.send(488, "Not Acceptable Here", { headers: [["Warning", `301 focus "the audio address ${answer.audio.remote.address} is not of the focus' address family"`]] });
+      return;
     }
     call.audio = answer.audio;
     call.localSdp = answer.sdp;
@@ -621,10 +645,20 @@ export class ConferenceSipService {
   // ---------------------------------------------------------------------------------------------
   // Ending calls
 
-  /** The focus ends the call: BYE (RFC 3261 section 15.1.1), then forget it. */
-  private async hangUp(call: Call, why: string, headers: [string, string][] = []): Promise<void> {
+  /**
+   * The focus ends the call: BYE (RFC 3261 section 15.1.1), then forget it. Section 15: not before the ACK
+   * of our 2xx (or the end of its retransmissions), else the BYE can overtake the 2xx; `force` is for
+   * shutdown and for the end of the retransmissions.
+   */
+  private async hangUp(call: Call, why: string, headers: [string, string][] = [], opts: { force?: boolean } = {}): Promise<void> {
     if (call.state === "ending" || call.state === "ended") return;
     if (call.state === "early") return this.refuse(call, 480, "Temporarily Unavailable", why);
+    if (call.state === "answered" && !opts.force) {
+      // The caller is out of the conference already (kick, refusal): silence it until the BYE can go.
+      this.audio.close(call.key);
+      call.byeAfterAck ??= { why, headers };
+      return;
+    }
     call.state = "ending";
     const tx = call.dialog.request("BYE", { headers });
     await tx.final.catch(() => null);
@@ -660,7 +694,7 @@ export class ConferenceSipService {
   async close(graceMs = 2000): Promise<void> {
     this.unsubscribe();
     await Promise.race([this.eventPackage.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    const byes = Promise.all([...this.calls.values()].map((c) => this.hangUp(c, "focus shutting down")));
+    const byes = Promise.all([...this.calls.values()].map((c) => this.hangUp(c, "focus shutting down", [], { force: true })));
     // Then the work already under way (a leave after a BYE): the database must outlive it.
     await Promise.race([Promise.allSettled([byes, ...this.inflight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.audio.shutdown();

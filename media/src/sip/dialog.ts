@@ -89,11 +89,15 @@ export class UasDialog {
     return this.id.localTag;
   }
 
-  /** The 2xx for the INVITE, with our tag, Contact and the Record-Route copied (section 12.1.1). */
+  /**
+   * The 2xx for the INVITE or a re-INVITE, with our tag, Contact and the Record-Route of that request copied in
+   * order (section 12.1.1). Not the dialog's route set: a re-INVITE a proxy did not record-route has none, and its
+   * 2xx must not claim one (the route set is fixed at dialog creation, section 12.2).
+   */
   accept(invite: SipRequest, body: Buffer, contentType: string, extra: [string, string][] = []): SipResponse {
     const res = createResponse(invite, 200, "OK", {
       toTag: this.localTag,
-      headers: [...this.routeSet.map((r): [string, string] => ["Record-Route", r]), ["Contact", this.localContact], ...extra],
+      headers: [...invite.headers.getAll("Record-Route").map((r): [string, string] => ["Record-Route", r]), ["Contact", this.localContact], ...extra],
       body,
       contentType,
     });
