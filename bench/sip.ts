@@ -107,7 +107,7 @@ function run(args: string[], cwd: string, killAfterMs: number): Promise<{ code: 
 
 /** sipp's built-in UAS on 127.0.0.1:port, kept running for the whole comparison. */
 async function startUas(port: number, cwd: string): Promise<ChildProcess> {
-  const mediaPort = await freeUdpPort(true);
+  const mediaPort = await freeUdpPort(4);
   const child = spawn("sipp", ["-sn", "uas", "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort), "-nostdin"], {
     cwd,
     stdio: ["ignore", "ignore", "ignore"],
@@ -124,7 +124,7 @@ async function step(peer: Peer, target: number, service: string, rate: number, w
   mkdirSync(dir);
   const calls = rate * CALL_SECONDS;
   const port = await freeUdpPort();
-  const mediaPort = await freeUdpPort(true);
+  const mediaPort = await freeUdpPort(4);
   const args = [
     `127.0.0.1:${target}`, "-sf", peer === "focus behind Kamailio" ? SCENARIO_PROXIED : SCENARIO, "-s", service, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort),
     "-r", String(rate), "-m", String(calls), "-l", String(rate * 2), "-timeout", `${STEP_TIMEOUT_S}s`, "-timeout_error", "-nostdin",

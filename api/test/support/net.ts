@@ -25,14 +25,17 @@ async function udpFree(port: number): Promise<boolean> {
 }
 
 /**
- * A port free for TCP and UDP on 127.0.0.1 (and port + 1 with `pair`, for RTP and RTCP), not handed out
- * before by this process: for peers such as sipp that listen on UDP, which freePort() does not check.
+ * A port free for TCP and UDP on 127.0.0.1, not handed out before by this process: for peers such as sipp
+ * that listen on UDP, which freePort() does not check. `pair` (or a count) reserves that many consecutive
+ * ports from an even one: RTP and RTCP, or sipp's media ports (audio RTP/RTCP and video RTP/RTCP at +2, +3).
  */
-export async function freeUdpPort(pair = false): Promise<number> {
+export async function freeUdpPort(pair: boolean | number = false): Promise<number> {
+  const count = pair === true ? 2 : pair === false ? 1 : pair;
   for (let i = 0; i <= 50; i++) {
     let port = await freePort();
-    if (pair) port &= ~1;
-    const ports = pair ? [port, port + 1] : [port];
+    if (count > 1) port &= ~1;
+    if (port + count - 1 > 65535) continue;
+    const ports = Array.from({ length: count }, (_, k) => port + k);
     if (ports.every((p) => !handedOut.has(p)) && (await Promise.all(ports.map(udpFree))).every(Boolean)) {
       for (const p of ports) handedOut.add(p);
       return port;

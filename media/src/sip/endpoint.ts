@@ -10,7 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createResponse, type SipMessage, type SipRequest, type SipResponse } from "./message.ts";
-import { parseVia, formatVia, parseCSeq, type Via } from "./address.ts";
+import { parseVia, formatVia, parseCSeq, parseNameAddr, type Via } from "./address.ts";
 import { SipHeaders } from "./headers.ts";
 import { SipTransport, type Peer, type TransportOptions } from "./transport.ts";
 import {
@@ -18,6 +18,7 @@ import {
   type ClientTransaction, type ServerTransaction,
 } from "./transaction.ts";
 import { DEFAULT_TIMERS, type SipTimers } from "./timers.ts";
+import { parseUri } from "./uri.ts";
 import type { SipParseError } from "./errors.ts";
 
 const MAGIC_COOKIE = "z9hG4bK";
@@ -117,6 +118,11 @@ export class SipEndpoint {
     const responseTo = responseDestination(msg, from);
     const tx = this.createServerTransaction(msg, key, responseTo);
     const handle = this.handle(msg, tx);
+    const refusal = unsupportedUris(msg);
+    if (refusal) {
+      handle.send(refusal[0], refusal[1]);
+      return;
+    }
     try {
       this.listeners.request?.(msg, handle, from);
     } catch (err) {
@@ -146,8 +152,9 @@ export class SipEndpoint {
     return {
       transaction: tx,
       send: (status, reason, opts = {}) => {
+        const toTag = opts.toTag ?? (status > 100 ? responseTag(tx) : undefined);
         const res = this.decorate(createResponse(req, status, reason, {
-          ...(opts.toTag ? { toTag: opts.toTag } : {}),
+          ...(toTag ? { toTag } : {}),
           ...(opts.headers ? { headers: opts.headers } : {}),
           ...(opts.body !== undefined ? { body: Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body) } : {}),
           ...(opts.contentType ? { contentType: opts.contentType } : {}),
@@ -165,10 +172,11 @@ export class SipEndpoint {
     const tx = this.createServerTransaction(cancel, key, responseDestination(cancel, from));
     const invite = this.server.get(serverKey({ ...cancel, method: "INVITE" }, via));
     if (!(invite instanceof InviteServerTransaction)) {
-      tx.respond(this.decorate(createResponse(cancel, 481)));
+      tx.respond(this.decorate(createResponse(cancel, 481, undefined, { toTag: newTag() })));
       return;
     }
-    tx.respond(this.decorate(createResponse(cancel, 200)));
+    // Section 9.2: the CANCEL's 200 carries the To tag of the INVITE's responses (an early dialog's, after a 183).
+    tx.respond(this.decorate(createResponse(cancel, 200, undefined, { toTag: responseTag(invite) })));
     if (invite.state === "proceeding") this.listeners.cancel?.(invite, cancel);
   }
 
@@ -248,6 +256,46 @@ function topVia(msg: { headers: SipHeaders }): Via | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The To tag of a response whose transaction user gave none (RFC 3261 section 8.2.6.2: every response but
+ * a 100 carries one, and the same one for all responses to a request): the tag the transaction's earlier
+ * response had, else a new one. A To that has a tag already (in a dialog) keeps it: createResponse adds none.
+ */
+function responseTag(tx: ServerTransaction): string {
+  const last = tx.lastResponse;
+  if (last) {
+    try {
+      const tag = parseNameAddr(last.headers.get("To") ?? "").params.get("tag");
+      if (tag) return tag;
+    } catch {
+      // a To we could not read: a new tag
+    }
+  }
+  return newTag();
+}
+
+/**
+ * The parser carries any absoluteURI in the Request-URI, From and To (RFC 3261 section 25.1; RFC 4475
+ * sections 3.3.2-3.3.4), but only sip, sips and tel URIs can be acted on here (parseUri, parseNameAddr):
+ * another Request-URI scheme gets 416 (section 8.2.2.1), another From or To scheme 400 (RFC 4475 section
+ * 3.3.4), before the transaction user sees a request it could not read.
+ */
+function unsupportedUris(req: SipRequest): [number, string] | null {
+  try {
+    parseUri(req.uri);
+  } catch {
+    return [416, "Unsupported URI Scheme"];
+  }
+  for (const name of ["From", "To"] as const) {
+    try {
+      parseNameAddr(req.headers.get(name)!);
+    } catch {
+      return [400, `Bad Request (unsupported URI in ${name})`];
+    }
+  }
+  return null;
 }
 
 /** Section 17.2.3: branch + sent-by + method (ACK matches its INVITE); RFC 2543 peers without the cookie by dialog identifiers. */

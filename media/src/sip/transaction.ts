@@ -73,6 +73,11 @@ export class InviteServerTransaction {
     return this.o.request;
   }
 
+  /** The last response sent (100 Trying included), for its To tag. */
+  get lastResponse(): SipResponse | null {
+    return this.last;
+  }
+
   /** The transaction user's response. */
   respond(res: SipResponse): void {
     if (this.state !== "proceeding") {
@@ -141,6 +146,11 @@ export class NonInviteServerTransaction {
 
   get request(): SipRequest {
     return this.o.request;
+  }
+
+  /** The last response sent, for its To tag. */
+  get lastResponse(): SipResponse | null {
+    return this.last;
   }
 
   respond(res: SipResponse): void {

@@ -24,10 +24,22 @@ export interface SippOptions {
   timeoutS?: number;
 }
 
-/** Runs one scenario to completion against 127.0.0.1:`sipPort`; exit code 0 means every call succeeded. */
+/**
+ * Runs one scenario to completion against 127.0.0.1:`sipPort`; exit code 0 means every call succeeded.
+ * Test files run in parallel processes, so a port free when chosen can be taken before sipp binds it: sipp
+ * then exits before its first call, and it is started again (up to 3 times) on other ports.
+ */
 export async function sipp(sipPort: number, scenario: string, opts: SippOptions = {}): Promise<SippRun> {
+  for (let attempt = 1; ; attempt++) {
+    const run = await sippOnce(sipPort, scenario, opts);
+    if (run.code === 0 || attempt === 3 || !/Unable to bind .*Address already in use/.test(run.output)) return run;
+  }
+}
+
+async function sippOnce(sipPort: number, scenario: string, opts: SippOptions): Promise<SippRun> {
   const port = await freeUdpPort();
-  const mediaPort = await freeUdpPort(true);
+  // sipp binds the audio RTP/RTCP ports and the video ones at +2 and +3
+  const mediaPort = await freeUdpPort(4);
   const errorFile = join(sippWork, `err-${port}.log`);
   const args = [
     `127.0.0.1:${sipPort}`, "-sf", scenario, "-s", opts.service ?? "focus", "-i", "127.0.0.1", "-p", String(port),
