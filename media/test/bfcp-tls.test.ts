@@ -44,7 +44,7 @@ test("TCP/TLS/BFCP: the answer names the TLS port and the certificate's fingerpr
   socket.write(encodeBfcp({ ...header, transactionId: 8, primitive: BfcpPrimitive.FloorRequest, floorIds: [1] }));
   await until(() => got.length >= 2, "HelloAck and FloorRequestStatus");
   expect(got[0]).toMatchObject({ primitive: BfcpPrimitive.HelloAck, transactionId: 7 });
-  expect(got[1]).toMatchObject({ primitive: BfcpPrimitive.FloorRequestStatus, transactionId: 8, floorRequestInformation: { overallRequestStatus: { requestStatus: { status: 1, queuePosition: 1 } } } });
+  expect(got[1]).toMatchObject({ primitive: BfcpPrimitive.FloorRequestStatus, transactionId: 8, floorRequestInformation: { overallRequestStatus: { requestStatus: { status: 1, queuePosition: 0 } } } });
   const { floors } = (await t.admin.must(`query($id: ID!) { conference(id: $id) { floors { label queue { status } } } }`, { id: c.id })).conference;
   expect(floors).toEqual([{ label: "audio", queue: [{ status: "PENDING" }] }]);
   socket.end();

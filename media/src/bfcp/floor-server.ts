@@ -359,13 +359,18 @@ export class FloorControlServer {
   /** FLOOR-REQUEST-INFORMATION (section 5.2.15) of a domain floor request. */
   private async requestInfo(conferenceId: string, r: FloorRequestState, floor?: FloorState): Promise<BfcpFloorRequestInformation> {
     const floorRequestId = this.ids.requestId(conferenceId, r.id);
-    const f = floor ?? (await this.domain.floors.get(r.floorId).catch(() => null));
-    // Section 5.2.5: Queue Position counts the requests ahead among those waiting (1 = next); 0 = none given.
-    const waiting = f ? f.queue.filter((q) => q.status !== "GRANTED") : [];
-    const at = waiting.findIndex((q) => q.id === r.id);
+    // Section 5.2.5: Queue Position is given for Accepted requests only (SHOULD be zero otherwise): the
+    // position among those waiting, 1 being next. (The domain leaves requests Pending until granted; the
+    // queue order is visible in FloorStatus and on the API.)
+    let queuePosition = 0;
+    if (r.status === "ACCEPTED") {
+      const f = floor ?? (await this.domain.floors.get(r.floorId).catch(() => null));
+      const at = f ? f.queue.filter((q) => q.status !== "GRANTED").findIndex((q) => q.id === r.id) : -1;
+      queuePosition = at >= 0 ? Math.min(at + 1, 255) : 0;
+    }
     return {
       floorRequestId,
-      overallRequestStatus: { floorRequestId, requestStatus: { status: STATUS[r.status], queuePosition: at >= 0 ? Math.min(at + 1, 255) : 0 } },
+      overallRequestStatus: { floorRequestId, requestStatus: { status: STATUS[r.status], queuePosition } },
       floorRequestStatus: [{ floorId: this.ids.floorId(conferenceId, r.floorId) }],
       beneficiaryInformation: { beneficiaryId: this.ids.userIdOf(conferenceId, r.userId) },
       priority: Math.min(r.priority, 4) as BfcpPriority,
@@ -399,7 +404,10 @@ export class FloorControlServer {
    * Sections 13.1.1 and 13.5: FloorRequestStatus to whoever made or queried the request and to its
    * beneficiary's links; FloorStatus to every link watching the floor.
    */
-  private async notifyChange(conferenceId: string, r: FloorRequestState): Promise<void> {
+  private async notifyChange(conferenceId: string, changed: FloorRequestState): Promise<void> {
+    // The request as it is now, not as the event saw it: a FCFS request is created Pending and granted in the
+    // same transaction, and its two events must not tell the requester Pending after Granted.
+    const r = await this.domain.floors.getRequest(changed.id).catch(() => changed);
     const targets = new Set(this.requestWatchers.get(r.id) ?? []);
     const beneficiary = this.ids.byDomainUser(r.userId);
     for (const link of beneficiary ? (this.links.get(beneficiary.legId) ?? []) : []) targets.add(link);
