@@ -75,6 +75,8 @@ describe("PIN join handling", () => {
 
     await pressKeys(e.socket, e.heard.focus!, "4321#");
     expectSippOk(await call);
+    // the BYE is answered before the roster is written
+    await until(async () => (await users(c.id)).every((x) => x.joinState === "DISCONNECTED"), "the caller gone");
     const [u] = await users(c.id);
     expect(u).toMatchObject({ entity: "sip:pin-caller@127.0.0.1", role: "PARTICIPANT", joinState: "DISCONNECTED" });
     const types = await eventTypes(c.id);
@@ -121,6 +123,7 @@ describe("PIN join handling", () => {
     for (const wrong of ["9#", "98#", "987#"]) await pressKeys(bad.socket, bad.heard.focus!, wrong);
     const runs: SippRun[] = await Promise.all([answered, hungUp]);
     runs.forEach(expectSippOk);
+    await until(async () => (await users(c.id)).every((x) => x.joinState === "DISCONNECTED"), "the caller gone");
     const roster = await users(c.id);
     expect(roster).toEqual([expect.objectContaining({ entity: "sip:pin-caller@127.0.0.1", joinState: "DISCONNECTED" })]);
     expect((await eventTypes(c.id)).filter((x) => x === "USER_JOINED")).toHaveLength(1);
@@ -198,6 +201,7 @@ test("talk state: a caller's tone makes USER_TALKING and its end USER_STOPPED_TA
   await until(async () => (await eventTypes(c.id)).includes("USER_STOPPED_TALKING"), "the talkspurt's end", 10_000);
   expect((await users(c.id))[0]).toMatchObject({ joinState: "CONNECTED", talking: false });
   expectSippOk(await call);
+  await until(async () => (await eventTypes(c.id)).includes("USER_LEFT"), "the caller gone");
   const types = await eventTypes(c.id);
   expect(types.indexOf("USER_JOINED")).toBeLessThan(types.indexOf("USER_TALKING"));
   expect(types.indexOf("USER_TALKING")).toBeLessThan(types.indexOf("USER_STOPPED_TALKING"));
