@@ -1,6 +1,7 @@
 /** The focus' configuration: environment variables, validated at start with messages that name the variable. */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { PeerIslandsSchema } from "@dcon/federation";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -38,6 +39,28 @@ export const ConfigSchema = z.object({
   BFCP_TLS_CERT: z.string().min(1).optional(),
   BFCP_TLS_KEY: z.string().min(1).optional(),
   BFCP_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(5073),
+  /** federation (XEP-0114): the island's XMPP server component port, e.g. xmpp://127.0.0.1:5347 */
+  XMPP_SERVICE: z.string().regex(/^xmpp:\/\/[^/]+:[0-9]+$/, "must look like xmpp://host:port (the server's component port)").optional(),
+  /** the focus' component JID on that server, e.g. focus.island-a.example */
+  XMPP_COMPONENT_JID: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?$/, "must be a lower-case domain (a component JID)").optional(),
+  XMPP_COMPONENT_SECRET: z.string().min(1).optional(),
+  /** the peer islands, as JSON: [{"island","component","secret"[,"prefix"]}] */
+  FEDERATION_PEERS: z.string().optional().transform((v, ctx) => {
+    if (v === undefined) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array of peer islands" });
+      return z.NEVER;
+    }
+    const peers = PeerIslandsSchema.safeParse(json);
+    if (!peers.success) {
+      for (const i of peers.error.issues) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+      return z.NEVER;
+    }
+    return peers.data;
+  }),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
@@ -47,6 +70,13 @@ const checked = ConfigSchema.superRefine((c, ctx) => {
   if ((c.BFCP_TLS_CERT === undefined) !== (c.BFCP_TLS_KEY === undefined)) {
     ctx.addIssue({ code: "custom", path: [c.BFCP_TLS_CERT === undefined ? "BFCP_TLS_CERT" : "BFCP_TLS_KEY"], message: "BFCP over TLS needs both BFCP_TLS_CERT and BFCP_TLS_KEY" });
   }
+  const xmpp = [c.XMPP_SERVICE, c.XMPP_COMPONENT_JID, c.XMPP_COMPONENT_SECRET];
+  if (xmpp.some((v) => v !== undefined) && xmpp.some((v) => v === undefined)) {
+    for (const [name, v] of [["XMPP_SERVICE", c.XMPP_SERVICE], ["XMPP_COMPONENT_JID", c.XMPP_COMPONENT_JID], ["XMPP_COMPONENT_SECRET", c.XMPP_COMPONENT_SECRET]] as const) {
+      if (v === undefined) ctx.addIssue({ code: "custom", path: [name], message: "federation needs XMPP_SERVICE, XMPP_COMPONENT_JID and XMPP_COMPONENT_SECRET" });
+    }
+  }
+  if (c.FEDERATION_PEERS.length > 0 && !c.XMPP_SERVICE) ctx.addIssue({ code: "custom", path: ["FEDERATION_PEERS"], message: "peer islands need XMPP_SERVICE, XMPP_COMPONENT_JID and XMPP_COMPONENT_SECRET" });
   if (c.RTP_PORT_MIN >= c.RTP_PORT_MAX) ctx.addIssue({ code: "custom", path: ["RTP_PORT_MAX"], message: "must be above RTP_PORT_MIN" });
   // 0.0.0.0 in an SDP c= line means "on hold" (RFC 3264 section 8.4): a wildcard listener needs a real address to advertise.
   const sipHost = c.SIP_HOST ?? c.HOST;

@@ -19,10 +19,11 @@ import { TokenStore } from "./auth/tokens.ts";
 import { requireConference } from "./auth/policy.ts";
 import { buildSchema, limitRules, allRules } from "./graphql/schema.ts";
 import { makeFormatError, toPublicError } from "./graphql/errors.ts";
-import type { ApiContext } from "./graphql/context.ts";
+import type { ApiContext, FederationView } from "./graphql/context.ts";
 import { conferenceIcs } from "./ics.ts";
 import { FocusMetrics } from "./http/metrics.ts";
 import { startSip, type SipFace } from "./sip.ts";
+import { startFederation, type FederationFace } from "./federation.ts";
 
 export interface Focus {
   readonly url: string;
@@ -33,6 +34,8 @@ export interface Focus {
   readonly bootstrapSecret: string | null;
   /** SIP signalling, when enabled */
   readonly sip: SipFace | null;
+  /** federation with peer islands, when configured */
+  readonly federation: FederationFace | null;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,9 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const schema = buildSchema();
   const formatError = makeFormatError(log);
   const limits = { maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST };
+  /** set once federation has started (resolvers read it per request) */
+  let federationView: FederationView | null = null;
+  let federation: FederationFace | null = null;
 
   const app = express();
   app.disable("x-powered-by");
@@ -68,7 +74,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const wsRules = allRules(limits);
   const wsContext = async (connectionParams: Record<string, unknown> | undefined): Promise<ApiContext> => {
     const auth = connectionParams?.authorization ?? connectionParams?.Authorization;
-    return { principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens };
+    return { principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens, federation: federationView };
   };
   const formatResult = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors?.length) return result;
@@ -178,7 +184,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     "/graphql",
     express.json({ limit: "256kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens }),
+      context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens, federation: federationView }),
     }),
   );
   // Requests that fail before GraphQL (malformed JSON, a body too large). Express' default handler would
@@ -201,6 +207,10 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const port = (httpServer.address() as AddressInfo).port;
   domain.scheduler.start();
   const sip = config.SIP_ENABLED ? await startSip(config, domain, log) : null;
+  if (config.XMPP_SERVICE) {
+    federation = await startFederation(config, domain, log);
+    federationView = federation.view;
+  }
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
   log.info({ url: `${url}/graphql`, island: config.ISLAND, provider }, "focus listening");
 
@@ -212,9 +222,13 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     db,
     bootstrapSecret,
     sip,
+    get federation() {
+      return federation;
+    },
     close() {
       closing ??= (async () => {
         await sip?.close();
+        await federation?.close();
         await domain.close();
         for (const client of wsServer.clients) client.close(1001, "Going away");
         await apollo.stop();

@@ -47,6 +47,7 @@ const QUERY_MATRIX = `
   conferenceState                                     U    U    U       ok    ok    ok    ok    ok     ok    F
   events                                              U    U    U       ok    ok    ok    ok    ok     ok    F
   tokens                                              U    U    U       ok    F     F     F     F      F     F
+  federation                                          U    U    U       ok    ok    ok    ok    ok     ok    ok
 `;
 
 const MUTATION_MATRIX = `
@@ -69,6 +70,7 @@ const MUTATION_MATRIX = `
   joinConference (self)                               U    U    U       ok    ok    ok    ok    ok     ok    F
   leaveConference (self)                              U    U    U       ok    ok    ok    ok    ok     ok    F
   leaveConference (another user)                      U    U    U       ok    ok    ok    ok    F      F     F
+  linkConference                                      U    U    U       ok    ok    ok    ok    F      F     F
   lockConference                                      U    U    U       ok    ok    ok    ok    F      F     F
   unlockConference                                    U    U    U       ok    ok    ok    ok    F      F     F
   endConference                                       U    U    U       ok    ok    ok    ok    F      F     F
@@ -350,6 +352,10 @@ const MUTATION_CASES: Record<string, MutationCase> = {
     op: (w) => ({ query: `mutation($id: ID!) { leaveConference(userId: $id) { id } }`, variables: { id: w.user.target.id } }),
     done: async (w) => (await userRow(w.user.target.id))!.joinState === "DISCONNECTED",
   },
+  linkConference: {
+    op: (w) => ({ query: `mutation($id: ID!) { linkConference(id: $id, island: "island-b.test") { islands } }`, variables: { id: w.a } }),
+    done: async (w) => (await domain().store.db.conferenceLink.count({ where: { conferenceId: w.a, island: "island-b.test" } })) === 1,
+  },
   lockConference: {
     op: (w) => ({ query: `mutation($id: ID!) { lockConference(id: $id) { locked } }`, variables: { id: w.a } }),
     done: async (w) => (await conferenceRow(w.a))!.locked,
@@ -543,6 +549,11 @@ const QUERY_CASES: Record<string, QueryCase> = {
   conferenceState: { op: (w) => ({ query: `query($c: ID!) { conferenceState(conferenceId: $c) { conference { id } } }`, variables: { c: w.a } }) },
   events: { op: (w) => ({ query: `query($c: ID!) { events(conferenceId: $c) { seq type } }`, variables: { c: w.a } }), check: (d) => expect(d.events[0].type).toBe("CONFERENCE_CREATED") },
   tokens: { op: () => ({ query: `{ tokens { id role } }` }), check: (d) => expect(d.tokens.length).toBeGreaterThan(2) },
+  federation: {
+    op: () => ({ query: `{ federation { island enabled online peers { island } } }` }),
+    // this test focus does not federate
+    check: (d) => expect(d.federation).toEqual({ island: "island-a.test", enabled: false, online: false, peers: [] }),
+  },
 };
 
 const SUBSCRIPTION_CASES: Record<string, { op(w: World): Op; check(data: any, w: World): void }> = {

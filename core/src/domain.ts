@@ -8,6 +8,7 @@ import { Store } from "./store.ts";
 import { Conferences } from "./conferences.ts";
 import { Roster } from "./roster.ts";
 import { Floors } from "./floors.ts";
+import { Federation } from "./federation.ts";
 import { Scheduler } from "./scheduler.ts";
 import { ConferenceEventStream, type StreamOptions } from "./event-stream.ts";
 import type { ConferenceState } from "./state.ts";
@@ -31,6 +32,7 @@ export class ConferenceDomain {
   readonly conferences: Conferences;
   readonly roster: Roster;
   readonly floors: Floors;
+  readonly federation: Federation;
   readonly scheduler: Scheduler;
 
   constructor(opts: DomainOptions) {
@@ -39,6 +41,7 @@ export class ConferenceDomain {
     this.conferences = new Conferences(this.store);
     this.roster = new Roster(this.store);
     this.floors = new Floors(this.store);
+    this.federation = new Federation(this.store);
     this.scheduler = new Scheduler(this.conferences, {
       intervalMs: opts.schedulerIntervalMs ?? 1000,
       ...(opts.now ? { now: opts.now } : {}),

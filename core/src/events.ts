@@ -3,7 +3,7 @@
  * same transaction as the change, then fanned out. `seq` is strictly increasing per (conference, origin).
  * Payloads carry the whole changed element (RFC 4575 "partial" notifications replace elements by key).
  */
-import type { ConferenceSummary, FloorRequestState, UserState } from "./state.ts";
+import type { ConferenceSummary, FloorRequestState, FloorSpecState, UserState } from "./state.ts";
 
 export interface EventPayloads {
   CONFERENCE_CREATED: { conference: ConferenceSummary };
@@ -16,6 +16,8 @@ export interface EventPayloads {
   /** published in memory only: the log is deleted with the conference */
   CONFERENCE_DELETED: { conferenceId: string };
   SIDEBAR_CREATED: { sidebar: ConferenceSummary };
+  /** the home island linked another island into the conference (DCON: it becomes distributed) */
+  CONFERENCE_LINKED: { conference: ConferenceSummary; island: string; islands: string[]; floors: FloorSpecState[] };
   USER_ADDED: { user: UserState };
   USER_UPDATED: { user: UserState; changed: string[] };
   USER_REMOVED: { userId: string };
@@ -36,7 +38,7 @@ export interface EventPayloads {
 export type EventType = keyof EventPayloads;
 export const EVENT_TYPES = [
   "CONFERENCE_CREATED", "CONFERENCE_UPDATED", "CONFERENCE_STARTED", "CONFERENCE_ENDED", "CONFERENCE_LOCKED",
-  "CONFERENCE_UNLOCKED", "CONFERENCE_DELETED", "SIDEBAR_CREATED", "USER_ADDED", "USER_UPDATED", "USER_REMOVED",
+  "CONFERENCE_UNLOCKED", "CONFERENCE_DELETED", "SIDEBAR_CREATED", "CONFERENCE_LINKED", "USER_ADDED", "USER_UPDATED", "USER_REMOVED",
   "USER_JOINED", "USER_IN_LOBBY", "USER_ADMITTED", "USER_REFUSED", "USER_LEFT", "USER_KICKED", "USER_MUTED",
   "USER_UNMUTED", "USER_TALKING", "USER_STOPPED_TALKING", "FLOOR_REQUEST_CHANGED",
 ] as const satisfies readonly EventType[];

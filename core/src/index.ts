@@ -10,3 +10,4 @@ export { LIMITS, type BlueprintInput, type ConferenceInput, type ConferencePatch
 export type { JoinRequest, UserPatch } from "./roster.ts";
 export { occurrencesBetween, type Occurrence, type Schedule } from "./schedule/recurrence.ts";
 export { verifyPin } from "./pin.ts";
+export { Federation, type ApplyResult } from "./federation.ts";

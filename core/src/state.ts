@@ -66,6 +66,14 @@ export interface FloorRequestState {
   updatedAt: string;
 }
 
+/** A floor's identity and settings, without its queue (what a linked island needs to mirror it). */
+export interface FloorSpecState {
+  id: string;
+  label: string;
+  policy: FloorPolicy;
+  maxHolders: number;
+}
+
 export interface FloorState {
   id: string;
   conferenceId: string;

@@ -1,9 +1,26 @@
 import type { ConferenceDomain } from "@dcon/core";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
 
+/** How federation with one peer island stands (for the Islands view). */
+export interface IslandStatus {
+  island: string;
+  component: string;
+  unacknowledged: number;
+  conferences: number;
+  lastAckAt: Date | null;
+}
+
+/** The federation side of the focus, when it federates. */
+export interface FederationView {
+  readonly online: boolean;
+  status(): IslandStatus[];
+}
+
 /** What every resolver receives: the caller and the domain it acts on. */
 export interface ApiContext {
   principal: Principal | null;
   domain: ConferenceDomain;
   tokens: TokenStore;
+  /** null when this focus does not federate */
+  federation: FederationView | null;
 }

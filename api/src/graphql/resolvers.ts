@@ -129,6 +129,10 @@ const Query: Record<string, R> = {
     requireAdmin(ctx.principal);
     return ctx.tokens.list();
   },
+  federation: (_p, _a, ctx) => {
+    authenticated(ctx.principal);
+    return { island: ctx.domain.island, enabled: ctx.federation !== null, online: ctx.federation?.online ?? false, peers: ctx.federation?.status() ?? [] };
+  },
 };
 
 const Mutation: Record<string, R> = {
@@ -195,6 +199,7 @@ const Mutation: Record<string, R> = {
     const p = requireSelfOrChair(ctx.principal, await conferenceOfUser(ctx, userId));
     return ctx.domain.roster.leave(actorOf(p), userId);
   },
+  linkConference: async (_p, { id, island }, ctx) => ctx.domain.federation.link(actorOf(requireConference(ctx.principal, id, "moderate")), id, island),
   lockConference: async (_p, { id }, ctx) => ctx.domain.conferences.setLocked(actorOf(requireConference(ctx.principal, id, "moderate")), id, true),
   unlockConference: async (_p, { id }, ctx) => ctx.domain.conferences.setLocked(actorOf(requireConference(ctx.principal, id, "moderate")), id, false),
   endConference: async (_p, { id }, ctx) => ctx.domain.conferences.end(actorOf(requireConference(ctx.principal, id, "moderate")), id),
@@ -299,6 +304,7 @@ const Subscription = {
 };
 
 const Conference: Record<string, R> = {
+  islands: (c: ConferenceSummary, _a, ctx) => ctx.domain.federation.islandsOf(c.id),
   blueprint: async (c: ConferenceSummary, _a, ctx) => {
     if (!c.blueprintId) return null;
     const b = await ctx.domain.store.db.blueprint.findUnique({ where: { id: c.blueprintId } });

@@ -219,6 +219,7 @@ export function applyEvent(model: ConferenceInfoModel, e: ConferenceEvent): { de
       return { delta: {}, end: true };
     case "CONFERENCE_CREATED":
     case "SIDEBAR_CREATED":
+    case "CONFERENCE_LINKED":
     case "FLOOR_REQUEST_CHANGED":
       return { delta: {}, end: false };
     default: {
