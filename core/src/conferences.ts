@@ -353,6 +353,8 @@ export class Conferences {
   // ---- moderation of the whole conference ----
 
   async setLocked(actor: Actor, id: string, locked: boolean): Promise<ConferenceSummary> {
+    const remote = await this.store.forwardIfRemote<ConferenceSummary>(await this.store.homeOf(id), { op: "setLocked", conferenceId: id, locked }, actor);
+    if (remote) return remote.result;
     return this.store.mutate(actor, async (tx, emit) => {
       const c = await this.store.conferenceRow(tx, id);
       if (c.status === "ENDED") throw conflict("the conference has ended", ErrorReason.CONFERENCE_NOT_ACTIVE);
@@ -365,6 +367,8 @@ export class Conferences {
 
   /** Ends the conference for good (all occurrences): everyone is disconnected, floor requests close. */
   async end(actor: Actor, id: string): Promise<ConferenceSummary> {
+    const remote = await this.store.forwardIfRemote<ConferenceSummary>(await this.store.homeOf(id), { op: "end", conferenceId: id }, actor);
+    if (remote) return remote.result;
     return this.store.mutate(actor, async (tx, emit) => {
       const c = await this.store.conferenceRow(tx, id);
       if (c.status === "ENDED") throw conflict("the conference has ended already", ErrorReason.INVALID_STATE);

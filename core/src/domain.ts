@@ -14,7 +14,9 @@ import { ConferenceEventStream, type StreamOptions } from "./event-stream.ts";
 import type { ConferenceState } from "./state.ts";
 import { conferenceView, floorView, userView } from "./views.ts";
 import { ACTIVE_FLOOR_STATUSES } from "./state.ts";
-import type { ConferenceEvent } from "./events.ts";
+import type { Actor, ConferenceEvent } from "./events.ts";
+import type { RemoteCommand } from "./forwarding.ts";
+import { DomainError, ErrorCode, ErrorReason } from "./errors.ts";
 
 export interface DomainOptions {
   db: PrismaClient;
@@ -51,6 +53,63 @@ export class ConferenceDomain {
 
   get island(): string {
     return this.store.island;
+  }
+
+  /**
+   * Runs a command another island forwarded here because this island owns its object (forwarding.ts).
+   * A command about something this island does not own is refused, never passed on (no forwarding loops).
+   */
+  async execute(command: RemoteCommand, actor: Actor | null): Promise<unknown> {
+    const owner = await this.ownerOf(command);
+    if (owner !== this.island) throw new DomainError(ErrorCode.CONFLICT, `${owner} owns this, not ${this.island}`, ErrorReason.INVALID_STATE);
+    const a: Actor = actor ?? { kind: "system", id: "federation" };
+    switch (command.op) {
+      case "setLocked":
+        return this.conferences.setLocked(a, command.conferenceId, command.locked);
+      case "end":
+        return this.conferences.end(a, command.conferenceId);
+      case "floorRequest":
+        return this.floors.request(a, command.floorId, command.userId, command.priority);
+      case "floorRelease":
+        return this.floors.release(a, command.requestId);
+      case "floorGrant":
+        return this.floors.grant(a, command.requestId);
+      case "floorDeny":
+        return this.floors.deny(a, command.requestId);
+      case "floorRevoke":
+        return this.floors.revoke(a, command.requestId);
+      case "setMuted":
+        return this.roster.setMuted(a, command.userId, command.muted);
+      case "kick":
+        return this.roster.kick(a, command.userId);
+      case "admit":
+        return this.roster.admit(a, command.userId);
+      case "refuse":
+        return this.roster.refuse(a, command.userId);
+    }
+  }
+
+  private async ownerOf(command: RemoteCommand): Promise<string> {
+    switch (command.op) {
+      case "setLocked":
+      case "end":
+        return this.store.homeOf(command.conferenceId);
+      case "floorRequest": {
+        const f = await this.store.db.floor.findUnique({ where: { id: command.floorId }, select: { conferenceId: true } });
+        if (!f) throw new DomainError(ErrorCode.NOT_FOUND, `floor ${command.floorId} does not exist`);
+        return this.store.homeOf(f.conferenceId);
+      }
+      case "floorRelease":
+      case "floorGrant":
+      case "floorDeny":
+      case "floorRevoke": {
+        const r = await this.store.db.floorRequest.findUnique({ where: { id: command.requestId }, include: { floor: { select: { conferenceId: true } } } });
+        if (!r) throw new DomainError(ErrorCode.NOT_FOUND, `floor request ${command.requestId} does not exist`);
+        return this.store.homeOf(r.floor.conferenceId);
+      }
+      default:
+        return this.store.islandOfUser(command.userId);
+    }
   }
 
   /** An RFC 4575 full state of the conference at a version (the local origin's last seq). */

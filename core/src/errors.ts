@@ -19,6 +19,8 @@ export const ErrorReason = {
   DUPLICATE: "DUPLICATE",
   INVALID_STATE: "INVALID_STATE",
   FLOOR_FULL: "FLOOR_FULL",
+  /** a distributed conference: the island that owns the object is not reachable */
+  OWNER_UNREACHABLE: "OWNER_UNREACHABLE",
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
 

@@ -44,6 +44,8 @@ export class Floors {
   /** FloorRequest (RFC 8855 section 5.3.1): the user must be connected, one open request per floor. */
   async request(actor: Actor, floorId: string, userId: string, priority = 2): Promise<FloorRequestState> {
     check.int("priority", priority, 0, 4); // RFC 8855 section 5.2.4: Priority is 0 (lowest) to 4 (highest)
+    const remote = await this.store.forwardIfRemote<FloorRequestState>(await this.homeOfFloor(floorId), { op: "floorRequest", floorId, userId, priority }, actor);
+    if (remote) return remote.result;
     return this.store.mutate(actor, async (tx, emit) => {
       const floor = await tx.floor.findUnique({ where: { id: floorId } });
       if (!floor) throw notFound("floor", floorId);
@@ -78,7 +80,19 @@ export class Floors {
     return this.move(actor, requestId, "revoke", () => "REVOKED");
   }
 
+  /** A floor's conference's home island, which decides on its requests. */
+  private async homeOfFloor(floorId: string): Promise<string> {
+    const f = await this.store.db.floor.findUnique({ where: { id: floorId }, select: { conferenceId: true } });
+    if (!f) throw notFound("floor", floorId);
+    return this.store.homeOf(f.conferenceId);
+  }
+
   private async move(actor: Actor, requestId: string, action: keyof typeof TRANSITIONS, to: (r: { status: FloorRequestStatus }) => FloorRequestStatus): Promise<FloorRequestState> {
+    const r = await this.store.db.floorRequest.findUnique({ where: { id: requestId }, select: { floorId: true } });
+    if (!r) throw notFound("floor request", requestId);
+    const op = ({ grant: "floorGrant", deny: "floorDeny", revoke: "floorRevoke", release: "floorRelease" } as const)[action];
+    const remote = await this.store.forwardIfRemote<FloorRequestState>(await this.homeOfFloor(r.floorId), { op, requestId }, actor);
+    if (remote) return remote.result;
     return this.store.mutate(actor, async (tx, emit) => {
       const r = await tx.floorRequest.findUnique({ where: { id: requestId }, include: { floor: true } });
       if (!r) throw notFound("floor request", requestId);

@@ -11,3 +11,4 @@ export type { JoinRequest, UserPatch } from "./roster.ts";
 export { occurrencesBetween, type Occurrence, type Schedule } from "./schedule/recurrence.ts";
 export { verifyPin } from "./pin.ts";
 export { Federation, type ApplyResult } from "./federation.ts";
+export { REMOTE_OPS, homeUnreachable, type Forwarder, type RemoteCommand } from "./forwarding.ts";

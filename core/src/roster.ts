@@ -138,18 +138,26 @@ export class Roster {
   }
 
   async admit(actor: Actor, userId: string): Promise<UserState> {
+    const remote = await this.store.forwardIfRemote<UserState>(await this.store.islandOfUser(userId), { op: "admit", userId }, actor);
+    if (remote) return remote.result;
     return this.transition(actor, userId, ["LOBBY"], { joinState: "CONNECTED" }, "USER_ADMITTED", "is not waiting in the lobby");
   }
 
   async refuse(actor: Actor, userId: string): Promise<UserState> {
+    const remote = await this.store.forwardIfRemote<UserState>(await this.store.islandOfUser(userId), { op: "refuse", userId }, actor);
+    if (remote) return remote.result;
     return this.transition(actor, userId, ["LOBBY"], { joinState: "DISCONNECTED", via: null }, "USER_REFUSED", "is not waiting in the lobby");
   }
 
   async kick(actor: Actor, userId: string): Promise<UserState> {
+    const remote = await this.store.forwardIfRemote<UserState>(await this.store.islandOfUser(userId), { op: "kick", userId }, actor);
+    if (remote) return remote.result;
     return this.transition(actor, userId, ["CONNECTED", "LOBBY"], { joinState: "DISCONNECTED", via: null }, "USER_KICKED", "is not in the conference");
   }
 
   async setMuted(actor: Actor, userId: string, muted: boolean): Promise<UserState> {
+    const remote = await this.store.forwardIfRemote<UserState>(await this.store.islandOfUser(userId), { op: "setMuted", userId, muted }, actor);
+    if (remote) return remote.result;
     return this.store.mutate(actor, async (tx, emit) => {
       const u = await this.store.userRow(tx, userId);
       if (u.muted === muted) return userView(u);

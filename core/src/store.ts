@@ -8,6 +8,7 @@ import type { PrismaClient, Prisma } from "@dcon/db";
 import type { Actor, ConferenceEvent, EventPayloads, EventType } from "./events.ts";
 import type { EventBus } from "./event-bus.ts";
 import { notFound } from "./errors.ts";
+import { homeUnreachable, type Forwarder, type RemoteCommand } from "./forwarding.ts";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -28,6 +29,8 @@ export class Store {
   readonly island: string;
   readonly now: () => Date;
   private readonly provider: "sqlite" | "postgresql";
+  /** set by the federation layer: how commands reach the island that owns their object */
+  forwarder: Forwarder | null = null;
 
   constructor(opts: StoreOptions) {
     this.db = opts.db;
@@ -72,6 +75,30 @@ export class Store {
       data: { conferenceId, origin: this.island, seq: counter.eventSeq, type, payload: JSON.stringify(payload), actor: actor ? JSON.stringify(actor) : null },
     });
     return { conferenceId, origin: this.island, seq: counter.eventSeq, type, payload, at: row.at, actor } as ConferenceEvent;
+  }
+
+  /**
+   * Runs `command` on `owner` when that is another island (see forwarding.ts); null when it is this one, and
+   * the caller runs the command itself.
+   */
+  async forwardIfRemote<R>(owner: string, command: RemoteCommand, actor: Actor | null): Promise<{ result: R } | null> {
+    if (owner === this.island) return null;
+    if (!this.forwarder) throw homeUnreachable(owner);
+    return { result: (await this.forwarder(owner, command, actor)) as R };
+  }
+
+  /** The island that owns a conference's conference-wide state (its home). */
+  async homeOf(conferenceId: string): Promise<string> {
+    const c = await this.db.conference.findUnique({ where: { id: conferenceId }, select: { homeIsland: true } });
+    if (!c) throw notFound("conference", conferenceId);
+    return c.homeIsland;
+  }
+
+  /** The island that owns a user (where it joined). */
+  async islandOfUser(userId: string): Promise<string> {
+    const u = await this.db.conferenceUser.findUnique({ where: { id: userId }, select: { island: true } });
+    if (!u) throw notFound("user", userId);
+    return u.island;
   }
 
   /** Events of one origin after `afterSeq`, in order, at most `limit`. */

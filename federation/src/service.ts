@@ -14,9 +14,11 @@
  * Trust: a stanza is read only when its sender is a configured peer's component, each event must be of
  * the sender's own island, and its HMAC must verify under the secret shared with that peer.
  */
-import type { ConferenceDomain, ConferenceEvent } from "@dcon/core";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { DomainError, ErrorCode, REMOTE_OPS, homeUnreachable, type Actor, type ConferenceDomain, type ConferenceEvent, type RemoteCommand } from "@dcon/core";
 import type { IslandDirectory, PeerIsland } from "./directory.ts";
-import { decodeWire, encodeWire, eventToWire, FEDERATION_NS, verifyEvent, WireError, wireToEvent, type WireMessage, type XmlBuilder, type XmlElementLike } from "./wire.ts";
+import { decodeWire, encodeWire, eventToWire, FEDERATION_NS, signCall, verifyCall, verifyEvent, WireError, wireToEvent, type WireMessage, type XmlBuilder, type XmlElementLike } from "./wire.ts";
 
 /** What the service needs of the XMPP side (ComponentLink provides it). */
 export interface FederationLink<E> {
@@ -41,6 +43,8 @@ export interface FederationOptions<E> {
   window?: number;
   /** resend what is unacknowledged after this long without progress; default 1000 ms */
   retryMs?: number;
+  /** how long a forwarded command waits for its owner's answer; default 10 s */
+  callTimeoutMs?: number;
   /** how long the receiver gathers applied events into one acknowledgement; default 20 ms */
   ackDelayMs?: number;
 }
@@ -53,6 +57,27 @@ export interface PeerStatus {
   unacknowledged: number;
   conferences: number;
   lastAckAt: Date | null;
+}
+
+const CallSchema = z.object({
+  command: z.object({ op: z.enum(REMOTE_OPS) }).passthrough().refine(
+    (c) => Object.entries(c).every(([k, v]) => k === "op" || (typeof v === "string" && v.length <= 100) || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 4)),
+    "command fields are ids, flags or a priority",
+  ),
+  actor: z.object({ kind: z.enum(["admin", "integrator", "user", "system"]), id: z.string().max(200) }).strict().nullable(),
+}).strict();
+
+const AnswerSchema = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), code: z.enum(["NOT_FOUND", "BAD_USER_INPUT", "CONFLICT", "FORBIDDEN"]), reason: z.string().nullable().optional(), message: z.string().max(2000) }),
+]);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Early events held per (conference, origin) while a hole is repaired. */
@@ -88,14 +113,18 @@ export class FederationService<E> {
   private readonly window: number;
   private readonly retryMs: number;
   private readonly ackDelayMs: number;
+  private readonly callTimeoutMs: number;
   private closed = false;
   /** stanzas refused (unknown sender, bad signature, malformed): for metrics and tests */
   refused = 0;
+  /** forwarded commands waiting for their answer, by request id */
+  private readonly calls = new Map<string, { island: string; resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly o: FederationOptions<E>) {
     this.window = o.window ?? 100;
     this.retryMs = o.retryMs ?? 1000;
     this.ackDelayMs = o.ackDelayMs ?? 20;
+    this.callTimeoutMs = o.callTimeoutMs ?? 10_000;
   }
 
   private get island(): string {
@@ -104,6 +133,7 @@ export class FederationService<E> {
 
   async start(): Promise<void> {
     this.unsubscribe = this.o.domain.bus.subscribeAll((e) => this.onEvent(e));
+    this.o.domain.store.forwarder = (island, command, actor) => this.forward(island, command, actor);
     for (const { conferenceId, peers } of await this.o.domain.federation.distributed()) {
       for (const p of peers) this.outbox(conferenceId, p);
     }
@@ -132,6 +162,12 @@ export class FederationService<E> {
   close(): void {
     this.closed = true;
     this.unsubscribe?.();
+    if (this.o.domain.store.forwarder) this.o.domain.store.forwarder = null;
+    for (const [id, c] of this.calls) {
+      clearTimeout(c.timer);
+      c.reject(homeUnreachable(c.island));
+      this.calls.delete(id);
+    }
     for (const b of this.outboxes.values()) if (b.timer) clearTimeout(b.timer);
     for (const a of this.pendingAcks.values()) clearTimeout(a.timer);
   }
@@ -245,6 +281,59 @@ export class FederationService<E> {
     void this.pump(b);
   }
 
+  // ---- forwarded commands ---------------------------------------------------------------------
+
+  /** Runs `command` on the island that owns its object and resolves with its answer (forwarding.ts in core). */
+  private forward(island: string, command: RemoteCommand, actor: Actor | null): Promise<unknown> {
+    const peer = this.o.directory.island(island);
+    if (!peer || !this.o.link.isOnline || this.closed) return Promise.reject(homeUnreachable(island));
+    const id = randomBytes(12).toString("base64url");
+    const body = JSON.stringify({ command, actor });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(homeUnreachable(island));
+      }, this.callTimeoutMs);
+      this.calls.set(id, { island, resolve, reject, timer });
+      this.o.link.sendTo(peer.component, encodeWire({ kind: "request", origin: this.island, id, body, sig: signCall(peer.secret, "request", this.island, id, body) }, this.o.xml)).catch(() => {
+        clearTimeout(timer);
+        this.calls.delete(id);
+        reject(homeUnreachable(island));
+      });
+    });
+  }
+
+  /** A peer asks this island to run a command on something it owns; the answer goes back signed. */
+  private async serve(peer: PeerIsland, id: string, body: string): Promise<void> {
+    let answer: unknown;
+    const parsed = CallSchema.safeParse(safeJson(body));
+    if (!parsed.success) {
+      answer = { ok: false, code: ErrorCode.BAD_USER_INPUT, message: "malformed command" };
+    } else {
+      try {
+        answer = { ok: true, result: await this.o.domain.execute(parsed.data.command as RemoteCommand, parsed.data.actor) };
+      } catch (err) {
+        answer = err instanceof DomainError
+          ? { ok: false, code: err.code, reason: err.reason ?? null, message: err.message }
+          : { ok: false, code: ErrorCode.CONFLICT, reason: null, message: "the command failed on its owner" };
+        if (!(err instanceof DomainError)) this.o.log.warn({ err, from: peer.island }, "a forwarded command failed");
+      }
+    }
+    const text = JSON.stringify(answer);
+    await this.o.link.sendTo(peer.component, encodeWire({ kind: "response", origin: this.island, id, body: text, sig: signCall(peer.secret, "response", this.island, id, text) }, this.o.xml)).catch(() => {});
+  }
+
+  private answered(peer: PeerIsland, id: string, body: string): void {
+    const call = this.calls.get(id);
+    if (!call || call.island !== peer.island) return;
+    this.calls.delete(id);
+    clearTimeout(call.timer);
+    const a = AnswerSchema.safeParse(safeJson(body));
+    if (!a.success) return call.reject(new DomainError(ErrorCode.CONFLICT, `${peer.island} gave a malformed answer`));
+    if (a.data.ok) return call.resolve(a.data.result);
+    call.reject(new DomainError(a.data.code, a.data.message, (a.data.reason ?? undefined) as never));
+  }
+
   // ---- receiving ----------------------------------------------------------------------------
 
   /**
@@ -278,6 +367,16 @@ export class FederationService<E> {
 
   private accept(peer: PeerIsland, msg: WireMessage): boolean {
     switch (msg.kind) {
+      case "request":
+      case "response": {
+        if (msg.origin !== peer.island || !verifyCall(peer.secret, msg)) {
+          this.o.log.warn({ from: peer.island, kind: msg.kind }, "forwarded command with a bad signature or origin: refused");
+          return false;
+        }
+        if (msg.kind === "request") void this.serve(peer, msg.id, msg.body);
+        else this.answered(peer, msg.id, msg.body);
+        return true;
+      }
       case "event": {
         if (msg.origin !== peer.island) {
           this.o.log.warn({ from: peer.island, origin: msg.origin }, "an island sent another island's event: refused");

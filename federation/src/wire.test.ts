@@ -89,3 +89,16 @@ test("random elements and attributes never throw anything but WireError", () => 
     { numRuns: 3000, seed: 25112026 },
   );
 });
+
+test("forwarded commands and their answers round-trip, signed over kind, origin, id and body", async () => {
+  const { signCall, verifyCall } = await import("./wire.ts");
+  const body = JSON.stringify({ command: { op: "setLocked", conferenceId: CONF, locked: true }, actor: null });
+  const req: WireMessage = { kind: "request", origin: "island-b.test", id: "abcdefgh1234", body, sig: signCall(SECRET, "request", "island-b.test", "abcdefgh1234", body) };
+  const back = decodeWire(encodeWire(req, xml));
+  expect(back).toEqual(req);
+  expect(verifyCall(SECRET, back as Extract<WireMessage, { kind: "request" }>)).toBe(true);
+  // a response cannot be replayed as a request, nor an answer moved to another call
+  expect(verifyCall(SECRET, { ...(back as Extract<WireMessage, { kind: "request" }>), kind: "response" } as never)).toBe(false);
+  expect(verifyCall(SECRET, { ...(back as Extract<WireMessage, { kind: "request" }>), id: "abcdefgh9999" })).toBe(false);
+  expect(() => decodeWire(new El("request", { xmlns: FEDERATION_NS, origin: "a.test", id: "short", sig: "A".repeat(43) + "=" }, ["{}"]))).toThrow(WireError);
+});

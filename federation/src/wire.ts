@@ -5,6 +5,8 @@
  *   <event origin="island-a.test" conference="UUID" seq="42" sig="BASE64">{"type":…,"at":…,"actor":…,"payload":…}</event>
  *   <ack origin="island-a.test" conference="UUID" seq="42"/>        everything of that origin up to 42 is kept
  *   <replay origin="island-a.test" conference="UUID" since="40"/>   a gap: send again what follows 40
+ *   <request origin="island-b.test" id="…" sig="…">{"command":…,"actor":…}</request>   run this, you own it
+ *   <response origin="island-a.test" id="…" sig="…">{"ok":true,"result":…}</response>
  *
  * Every event carries `sig`, an HMAC-SHA256 (RFC 2104) under the secret the two islands share, over the
  * origin, conference, seq and the JSON body: a stanza that a third server relays or forges is refused.
@@ -30,6 +32,8 @@ export type XmlBuilder<E> = (name: string, attrs: Record<string, string>, ...chi
 
 export type WireMessage =
   | { kind: "event"; origin: string; conference: string; seq: number; body: string; sig: string }
+  | { kind: "request"; origin: string; id: string; body: string; sig: string }
+  | { kind: "response"; origin: string; id: string; body: string; sig: string }
   | { kind: "ack"; origin: string; conference: string; seq: number }
   | { kind: "replay"; origin: string; conference: string; since: number };
 
@@ -71,15 +75,17 @@ const sinceOf = (v: string) => /^(0|[1-9][0-9]{0,14})$/.test(v);
 export function decodeWire(el: XmlElementLike): WireMessage {
   if (el.attrs.xmlns !== FEDERATION_NS) throw new WireError(WireErrorCode.UNKNOWN_ELEMENT, `not in ${FEDERATION_NS}`);
   const origin = attr(el, "origin", (v) => DOMAIN.test(v));
+  if (el.name === "request" || el.name === "response") {
+    const id = attr(el, "id", (v) => /^[A-Za-z0-9_-]{8,64}$/.test(v));
+    const sig = attr(el, "sig", (v) => /^[A-Za-z0-9+/]{43}=$/.test(v));
+    return { kind: el.name, origin, id, body: bodyOf(el), sig };
+  }
   const conference = attr(el, "conference", (v) => UUID.test(v));
   switch (el.name) {
     case "event": {
       const seq = Number(attr(el, "seq", seqOf));
       const sig = attr(el, "sig", (v) => /^[A-Za-z0-9+/]{43}=$/.test(v));
-      if (el.children.some((c) => typeof c !== "string")) throw new WireError(WireErrorCode.BAD_BODY, "an event holds only its JSON body");
-      const body = el.getText();
-      if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) throw new WireError(WireErrorCode.TOO_LARGE, `event body over ${MAX_BODY_BYTES} bytes`);
-      return { kind: "event", origin, conference, seq, body, sig };
+      return { kind: "event", origin, conference, seq, body: bodyOf(el), sig };
     }
     case "ack":
       return { kind: "ack", origin, conference, seq: Number(attr(el, "seq", seqOf)) };
@@ -90,21 +96,46 @@ export function decodeWire(el: XmlElementLike): WireMessage {
   }
 }
 
+/** The JSON text of an event, request or response: text only, bounded. */
+function bodyOf(el: XmlElementLike): string {
+  if (el.children.some((c) => typeof c !== "string")) throw new WireError(WireErrorCode.BAD_BODY, `<${el.name}> holds only its JSON body`);
+  const body = el.getText();
+  if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) throw new WireError(WireErrorCode.TOO_LARGE, `<${el.name}> body over ${MAX_BODY_BYTES} bytes`);
+  return body;
+}
+
 export function encodeWire<E>(msg: WireMessage, xml: XmlBuilder<E>): E {
-  const base = { xmlns: FEDERATION_NS, origin: msg.origin, conference: msg.conference };
   switch (msg.kind) {
+    case "request":
+    case "response":
+      return xml(msg.kind, { xmlns: FEDERATION_NS, origin: msg.origin, id: msg.id, sig: msg.sig }, msg.body);
     case "event":
-      return xml("event", { ...base, seq: String(msg.seq), sig: msg.sig }, msg.body);
+      return xml("event", { xmlns: FEDERATION_NS, origin: msg.origin, conference: msg.conference, seq: String(msg.seq), sig: msg.sig }, msg.body);
     case "ack":
-      return xml("ack", { ...base, seq: String(msg.seq) });
+      return xml("ack", { xmlns: FEDERATION_NS, origin: msg.origin, conference: msg.conference, seq: String(msg.seq) });
     case "replay":
-      return xml("replay", { ...base, since: String(msg.since) });
+      return xml("replay", { xmlns: FEDERATION_NS, origin: msg.origin, conference: msg.conference, since: String(msg.since) });
   }
 }
 
 /** RFC 2104 HMAC-SHA256 over what identifies and carries the event (an unambiguous JSON array). */
 export function signEvent(secret: string, origin: string, conference: string, seq: number, body: string): string {
   return createHmac("sha256", secret).update(JSON.stringify([origin, conference, seq, body])).digest("base64");
+}
+
+/** The MAC of a request or response: over its kind, origin, id and body. */
+export function signCall(secret: string, kind: "request" | "response", origin: string, id: string, body: string): string {
+  return createHmac("sha256", secret).update(JSON.stringify([kind, origin, id, body])).digest("base64");
+}
+
+export function verifyCall(secret: string, msg: Extract<WireMessage, { kind: "request" } | { kind: "response" }>): boolean {
+  return sameMac(signCall(secret, msg.kind, msg.origin, msg.id, msg.body), msg.sig);
+}
+
+function sameMac(expectedB64: string, givenB64: string): boolean {
+  const expected = Buffer.from(expectedB64, "base64");
+  const given = Buffer.from(givenB64, "base64");
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 export function verifyEvent(secret: string, msg: Extract<WireMessage, { kind: "event" }>): boolean {

@@ -86,6 +86,11 @@ test("a GraphQL subscriber on B sees, in order and complete, the joins, mutes an
       { id: bob.id, island: "island-b.test", joinState: "CONNECTED", muted: false },
       { id: alice.id, island: "island-a.test", joinState: "CONNECTED", muted: true },
     ]));
+    // a moderator on B locks the conference: B forwards it to A, the home island, which writes it
+    const { lockConference } = await b.admin.must(`mutation($id: ID!) { lockConference(id: $id) { locked } }`, { id });
+    expect(lockConference.locked).toBe(true);
+    expect((await a.focus.db.event.findFirst({ where: { conferenceId: id, type: "CONFERENCE_LOCKED" } }))?.origin).toBe("island-a.test");
+    await subB.until((items) => items.some((i) => i.event?.type === "CONFERENCE_LOCKED"));
     const { federation } = await a.admin.must(`{ federation { island enabled online peers { island unacknowledged } } }`);
     expect(federation).toMatchObject({ island: "island-a.test", enabled: true, online: true });
   } finally {

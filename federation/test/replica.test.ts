@@ -154,3 +154,33 @@ test("a B-side event that claims conference-wide state is refused: only the home
   });
   expect(r).toEqual({ kind: "refused", reason: "CONFERENCE_LOCKED comes from the home island only" });
 });
+
+test("commands given on B about what A owns (lock, a floor request, mute of A's user) run on A and are answered; with A unreachable B says so and changes nothing", async () => {
+  const id = await distributedConference("Forwarded");
+  const { joinConference: alice } = await a.admin.must(`mutation($id: ID!) { joinConference(conferenceId: $id, entity: "sip:alice@island-a.test") { id } }`, { id });
+  await until("alice on B", () => b.focus.db.conferenceUser.findUnique({ where: { id: alice.id } }));
+  const { lockConference } = await b.admin.must(`mutation($id: ID!) { lockConference(id: $id) { locked homeIsland } }`, { id });
+  expect(lockConference).toEqual({ locked: true, homeIsland: "island-a.test" });
+  expect((await a.focus.db.conference.findUniqueOrThrow({ where: { id } })).locked).toBe(true); // A wrote it
+  expect((await a.focus.db.event.findFirst({ where: { conferenceId: id, type: "CONFERENCE_LOCKED" } }))!.origin).toBe("island-a.test");
+  await until("the lock back on B", async () => (await b.focus.db.conference.findUniqueOrThrow({ where: { id } })).locked);
+
+  const { muteUser } = await b.admin.must(`mutation($id: ID!) { muteUser(id: $id) { muted island } }`, { id: alice.id });
+  expect(muteUser).toEqual({ muted: true, island: "island-a.test" });
+  const { conference } = await b.admin.must(`query($id: ID!) { conference(id: $id) { floors { id } } }`, { id });
+  const { requestFloor } = await b.admin.must(`mutation($f: ID!, $u: ID) { requestFloor(floorId: $f, userId: $u) { id status } }`, { f: conference.floors[0].id, u: alice.id });
+  expect(requestFloor.status).toBe("PENDING");
+  expect(await a.focus.db.floorRequest.findUnique({ where: { id: requestFloor.id } })).not.toBeNull();
+  // a refusal on A comes back as the same error
+  const again = await b.admin.request(`mutation($f: ID!, $u: ID) { requestFloor(floorId: $f, userId: $u) { id } }`, { f: conference.floors[0].id, u: alice.id });
+  expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "DUPLICATE" });
+
+  net.online = false;
+  try {
+    const cut = await b.admin.request(`mutation($id: ID!) { unlockConference(id: $id) { locked } }`, { id });
+    expect(cut.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "OWNER_UNREACHABLE" });
+    expect((await a.focus.db.conference.findUniqueOrThrow({ where: { id } })).locked).toBe(true);
+  } finally {
+    net.online = true;
+  }
+}, 30_000);

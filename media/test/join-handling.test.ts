@@ -114,13 +114,14 @@ describe("PIN join handling", () => {
   test("a caller without early media is answered after the wait and keys the PIN in the call; three wrong PINs get BYE with Reason 403", async () => {
     const c = await conference({ joinHandling: "PIN", pin: "4321" });
     const ok = await ear();
-    const answered = sipp(sipPort, fillScenario("pin-answered.xml", { LISTEN_PORT: ok.port, PROGRESS: `<recv response="183" optional="true"/>`, HOLD_MS: 1500 }), { service: c.dialInCode });
+    const answered = sipp(sipPort, fillScenario("pin-answered.xml", { LISTEN_PORT: ok.port, PROGRESS: `<recv response="183" optional="true"/>`, HOLD_MS: 6000 }), { service: c.dialInCode });
     const bad = await ear();
     const hungUp = sipp(sipPort, fillScenario("pin-hungup.xml", { LISTEN_PORT: bad.port }), { service: c.dialInCode });
     await until(() => ok.heard.focus !== null && bad.heard.focus !== null, "both prompts");
     await new Promise((r) => setTimeout(r, 2500)); // past the focus' wait for early media: both calls are answered now
     await pressKeys(ok.socket, ok.heard.focus!, "4321#");
     for (const wrong of ["9#", "98#", "987#"]) await pressKeys(bad.socket, bad.heard.focus!, wrong);
+    await until(async () => (await users(c.id)).some((x) => x.joinState === "CONNECTED"), "the right PIN's caller joined");
     const runs: SippRun[] = await Promise.all([answered, hungUp]);
     runs.forEach(expectSippOk);
     await until(async () => (await users(c.id)).every((x) => x.joinState === "DISCONNECTED"), "the caller gone");

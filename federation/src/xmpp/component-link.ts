@@ -129,6 +129,9 @@ export interface StanzaError {
 }
 
 const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+/** Stream error conditions (RFC 6120 §4.9.3) that no retry can fix: the secret or the JID is wrong. */
+const FATAL_CONDITIONS = new Set(["not-authorized", "host-unknown"]);
+const STANZAS = new Set(["message", "presence", "iq"]);
 
 /** The error a stanza of type "error" carries, or null for any other stanza (or one without a condition). */
 export function stanzaError(stanza: Element): StanzaError | null {
@@ -146,10 +149,6 @@ export function stanzaError(stanza: Element): StanzaError | null {
     by: error.attrs.by ?? null,
   };
 }
-
-/** Stream error conditions (RFC 6120 §4.9.3) that no retry can fix: the secret or the JID is wrong. */
-const FATAL_CONDITIONS = new Set(["not-authorized", "host-unknown"]);
-const STANZAS = new Set(["message", "presence", "iq"]);
 
 export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
   readonly componentJid: string;

@@ -9,8 +9,8 @@
  *
  * Ports. Every island of a cluster listens on the same three numbers (c2s, s2s, component), as in the
  * recipe. The recipe's 5222 / 5269 / 5347 cannot serve parallel runs: Jest runs test files in parallel
- * workers, two clusters would need the same address:port, and any XMPP server listening on *:5269 (one was,
- * on the machine this was written on) blocks them all. Moving islands to other addresses does not help
+ * workers, two clusters would need the same address:port, and any XMPP server listening on *:5269 (as
+ * Debian's stock Prosody config does) blocks them all. Moving islands to other addresses does not help
  * there, and a different s2s port is invisible to the other islands, because Prosody falls back from SRV to
  * port 5269, hard-wired (mod_s2s `default_port`). So by default (`ports: "auto"`) a cluster takes three
  * ports the kernel hands out (bind to port 0), checks each is free on every island address, and publishes
@@ -47,6 +47,7 @@ export const PROSODY = process.env.PROSODY_BIN ?? "/usr/bin/prosody";
 export const STANDARD_PORTS: IslandPorts = { c2s: 5222, s2s: 5269, component: 5347 };
 
 const OUTPUT_CAP = 256 * 1024;
+const RUN_DIR_PREFIX = "dcon-prosody-";
 const START_ATTEMPTS = 3;
 
 export interface IslandPorts {
@@ -139,7 +140,9 @@ export function prosodyVersion(): string {
 class PortTakenError extends Error {}
 
 async function startCluster(domains: readonly string[], addresses: string[], ports: IslandPorts, opts: IslandsOptions): Promise<Islands> {
-  const runDir = mkdtempSync(join(tmpdir(), "dcon-prosody-"));
+  removeAbandonedRunDirs();
+  const runDir = mkdtempSync(join(tmpdir(), RUN_DIR_PREFIX));
+  writeFileSync(join(runDir, "owner.pid"), String(process.pid));
   let dns: IslandDns | null = null;
   const islands: ProsodyIsland[] = [];
   const onExit = () => {
@@ -184,6 +187,43 @@ async function startCluster(domains: readonly string[], addresses: string[], por
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * Removes the temp dirs of runs that died without stop(): their owner process is gone and no Prosody of
+ * theirs is alive (a leftover Prosody keeps its dir, so that its log can still be read).
+ */
+function removeAbandonedRunDirs(): void {
+  const alive = (file: string): boolean => {
+    try {
+      const pid = Number(readFileSync(file, "utf8").trim());
+      if (!Number.isInteger(pid) || pid <= 0) return false;
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
+    }
+  };
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(RUN_DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    try {
+      const owner = join(dir, "owner.pid");
+      if (!statSync(owner).isFile() || alive(owner)) continue;
+      const islandPids = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => join(dir, e.name, "prosody.pid"));
+      if (islandPids.some((f) => alive(f))) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours, or being removed right now by its owner
+    }
   }
 }
 
@@ -348,13 +388,16 @@ class ProsodyIsland implements Island {
   }
 
   log(): string {
-    let file = "";
-    try {
-      file = readFileSync(this.logFile, "utf8");
-    } catch {
-      // removed by the cluster's stop()
-    }
+    const file = this.fileLog();
     return this.output ? `${file}\n--- stdout/stderr ---\n${this.output}` : file;
+  }
+
+  private fileLog(): string {
+    try {
+      return readFileSync(this.logFile, "utf8");
+    } catch {
+      return ""; // removed by the cluster's stop()
+    }
   }
 
   problems(): string[] {
@@ -395,7 +438,7 @@ class ProsodyIsland implements Island {
     child.once("error", (err) => keep(Buffer.from(`spawn setpriv ${PROSODY}: ${err.message}\n`)));
     const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
     this.state = { kind: "starting", child, exited };
-    const logStart = this.log().length;
+    const logStart = this.fileLog().length;
     try {
       await this.waitReady(child, logStart);
     } catch (err) {
@@ -406,7 +449,7 @@ class ProsodyIsland implements Island {
     this.state = { kind: "running", child, exited };
   }
 
-  /** Until every port answers an XML stream header (the component port last of all listeners to matter). */
+  /** Until every port answers (s2s and component with a stream header), or Prosody exits or fails to bind. */
   private async waitReady(child: ChildProcess, logStart: number): Promise<void> {
     const deadline = Date.now() + this.startTimeoutMs;
     // c2s is only connected to: a stream header there makes Prosody warn that it has no features to offer
@@ -417,10 +460,15 @@ class ProsodyIsland implements Island {
     ];
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Prosody exited (${child.exitCode ?? child.signalCode})`);
-      const bindFailure = /Failed to open server port.*/.exec(this.log().slice(logStart));
+      const bindFailure = /Failed to open server port.*/.exec(this.fileLog().slice(logStart));
       if (bindFailure) throw new PortTakenError(bindFailure[0]);
       const answers = await Promise.all(probes.map(([port, ns, to]) => answersStreamHeader(this.address, port, ns, to)));
-      if (answers.every(Boolean)) return;
+      if (answers.every(Boolean)) {
+        // Prosody binds every port before it serves any: if it answered, a failed bind is in the log by now
+        const late = /Failed to open server port.*/.exec(this.fileLog().slice(logStart));
+        if (late) throw new PortTakenError(late[0]);
+        return;
+      }
       if (Date.now() > deadline) {
         const silent = probes.filter((_, i) => !answers[i]).map(([port]) => `${this.address}:${port}`);
         throw new Error(`no stream header from ${silent.join(", ")} within ${this.startTimeoutMs} ms`);
