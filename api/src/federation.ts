@@ -4,7 +4,8 @@
  * serves even while its XMPP server is down: the link keeps trying, and the outbox waits for it.
  */
 import type { ConferenceDomain } from "@dcon/core";
-import { ComponentLink, FederationService, IslandDirectory, xml, type Element, type XmlBuilder } from "@dcon/federation";
+import { DomainError, ErrorCode } from "@dcon/core";
+import { ComponentLink, FederationService, IslandDirectory, discoverConferences, serveConferenceItems, xml, type Element, type XmlBuilder } from "@dcon/federation";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { FederationView } from "./graphql/context.ts";
@@ -36,11 +37,26 @@ export async function startFederation(config: Config, domain: ConferenceDomain, 
   link.on("closed", (err) => {
     if (err) fedLog.error({ code: err.code, condition: err.condition }, "XMPP component link closed for good (check XMPP_COMPONENT_JID and XMPP_COMPONENT_SECRET)");
   });
+  serveConferenceItems(link, directory, domain, xml as XmlBuilder<Element>);
   await service.start();
   void link.start().catch(() => {}); // connects in the background; "online" starts the delivery
   fedLog.info({ island: config.ISLAND, componentJid, peers: directory.peers.map((p) => p.island) }, "federation started");
   return {
-    view: { get online() { return link.isOnline; }, status: () => service.status() },
+    view: {
+      get online() {
+        return link.isOnline;
+      },
+      status: () => service.status(),
+      async discover(island: string) {
+        const peer = directory.island(island);
+        if (!peer) throw new DomainError(ErrorCode.BAD_USER_INPUT, `island: ${island} is not a configured peer island`, undefined, "island");
+        try {
+          return await discoverConferences(link, peer, xml as XmlBuilder<Element>);
+        } catch {
+          throw new DomainError(ErrorCode.CONFLICT, `${island} did not answer (its focus or XMPP server may be down)`);
+        }
+      },
+    },
     link,
     service,
     async close() {

@@ -48,6 +48,7 @@ const QUERY_MATRIX = `
   events                                              U    U    U       ok    ok    ok    ok    ok     ok    F
   tokens                                              U    U    U       ok    F     F     F     F      F     F
   federation                                          U    U    U       ok    ok    ok    ok    ok     ok    ok
+  peerConferences                                     U    U    U       BAD   BAD   BAD   BAD   BAD    BAD   BAD
 `;
 
 const MUTATION_MATRIX = `
@@ -105,8 +106,9 @@ const SUBSCRIPTION_MATRIX = `
   roster                                              U    U    U       ok    ok    ok    ok    ok     ok    F
 `;
 
-type Outcome = "ok" | "UNAUTHENTICATED" | "FORBIDDEN";
-const OUTCOME: Record<string, Outcome> = { ok: "ok", U: "UNAUTHENTICATED", F: "FORBIDDEN" };
+type Outcome = "ok" | "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT";
+/** BAD: authorized, but this test focus cannot do it (it does not federate): BAD_USER_INPUT after the auth check */
+const OUTCOME: Record<string, Outcome> = { ok: "ok", U: "UNAUTHENTICATED", F: "FORBIDDEN", BAD: "BAD_USER_INPUT" };
 
 /** Parses a matrix: operation -> outcome per principal, checking the header and every cell. */
 function parseMatrix(text: string): Map<string, Record<Principal, Outcome>> {
@@ -549,6 +551,7 @@ const QUERY_CASES: Record<string, QueryCase> = {
   conferenceState: { op: (w) => ({ query: `query($c: ID!) { conferenceState(conferenceId: $c) { conference { id } } }`, variables: { c: w.a } }) },
   events: { op: (w) => ({ query: `query($c: ID!) { events(conferenceId: $c) { seq type } }`, variables: { c: w.a } }), check: (d) => expect(d.events[0].type).toBe("CONFERENCE_CREATED") },
   tokens: { op: () => ({ query: `{ tokens { id role } }` }), check: (d) => expect(d.tokens.length).toBeGreaterThan(2) },
+  peerConferences: { op: () => ({ query: `{ peerConferences(island: "island-b.test") { id } }` }) },
   federation: {
     op: () => ({ query: `{ federation { island enabled online peers { island } } }` }),
     // this test focus does not federate

@@ -54,6 +54,16 @@ export class Federation {
     return [c.homeIsland, ...c.links.map((l) => l.island).filter((i) => i !== c.homeIsland)];
   }
 
+  /** Conferences homed here that have not ended (what this island offers its peers to link), soonest first. */
+  async offered(limit = 100): Promise<ConferenceSummary[]> {
+    const rows = await this.store.db.conference.findMany({
+      where: { homeIsland: this.store.island, status: { not: "ENDED" }, parentId: null },
+      orderBy: [{ startAt: "asc" }, { id: "asc" }],
+      take: limit,
+    });
+    return rows.map(conferenceView);
+  }
+
   /** Every distributed conference this island takes part in, with its peers. */
   async distributed(): Promise<{ conferenceId: string; peers: string[] }[]> {
     const rows = await this.store.db.conference.findMany({ where: { links: { some: {} } }, include: { links: true } });

@@ -49,6 +49,17 @@ afterAll(async () => {
   await islands?.stop();
 });
 
+test("discovery: A lists B's conferences with XEP-0030 disco#items; an island that is not a peer is refused", async () => {
+  const { createConference } = await b.admin.must(`mutation { createConference(input: { subject: "Offered by B" }) { id } }`);
+  const { peerConferences } = await a.admin.must(`{ peerConferences(island: "island-b.test") { island id subject } }`);
+  expect(peerConferences).toEqual(expect.arrayContaining([{ island: "island-b.test", id: createConference.id, subject: "Offered by B" }]));
+  // only conferences homed on B: not the replicas B holds of A's conferences
+  expect(peerConferences.every((c: { island: string }) => c.island === "island-b.test")).toBe(true);
+  expect(await a.admin.errorCode(`{ peerConferences(island: "island-x.test") { id } }`)).toBe("BAD_USER_INPUT");
+  // C's focus is not running: asking it fails cleanly
+  expect(await a.admin.errorCode(`{ peerConferences(island: "island-c.test") { id } }`)).toBe("CONFLICT");
+}, 30_000);
+
 async function linkedConference(home: TestFocus, to: TestFocus, island: Island, subject: string): Promise<string> {
   const { createConference } = await home.admin.must(`mutation($s: String!) { createConference(input: { subject: $s }) { id } }`, { s: subject });
   await home.admin.must(`mutation($id: ID!, $i: String!) { linkConference(id: $id, island: $i) { islands } }`, { id: createConference.id, i: island.domain });

@@ -14,6 +14,8 @@ export interface IslandStatus {
 export interface FederationView {
   readonly online: boolean;
   status(): IslandStatus[];
+  /** a peer island's conferences (XEP-0030 disco#items) */
+  discover(island: string): Promise<{ island: string; id: string; subject: string }[]>;
 }
 
 /** What every resolver receives: the caller and the domain it acts on. */

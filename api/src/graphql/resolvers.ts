@@ -129,6 +129,11 @@ const Query: Record<string, R> = {
     requireAdmin(ctx.principal);
     return ctx.tokens.list();
   },
+  peerConferences: async (_p, { island }, ctx) => {
+    authenticated(ctx.principal);
+    if (!ctx.federation) throw new DomainError(ErrorCode.BAD_USER_INPUT, "this focus does not federate (no XMPP_SERVICE)", undefined, "island");
+    return ctx.federation.discover(island);
+  },
   federation: (_p, _a, ctx) => {
     authenticated(ctx.principal);
     return { island: ctx.domain.island, enabled: ctx.federation !== null, online: ctx.federation?.online ?? false, peers: ctx.federation?.status() ?? [] };

@@ -260,6 +260,22 @@ export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
     await this.send(xml("message", { to, type: "normal", id: opts.id ?? `${this.idPrefix}-${++this.sent}` }, payload));
   }
 
+  /**
+   * Answers iq get requests whose child is <name xmlns=ns> (e.g. XEP-0030 disco#items) with the handler's
+   * element; a handler that returns nothing answers service-unavailable (RFC 6120 section 8.3.3.19).
+   */
+  onIqGet(ns: string, name: string, handler: (query: Element, from: string) => Promise<Element | undefined> | Element | undefined): void {
+    this.entity.iqCallee.get(ns, name, (ctx) => handler(ctx.element, ctx.stanza.attrs.from ?? ""));
+  }
+
+  /** Sends an iq get with `query` to `to`; resolves with the result's child, rejects on an error or after `timeoutMs`. */
+  async iqGet(to: string, query: Element, timeoutMs = 10_000): Promise<Element> {
+    if (this.linkState.phase !== "online") {
+      throw new ComponentLinkError(LinkErrorCode.NotOnline, `${this.componentJid} is ${this.linkState.phase}, not online`);
+    }
+    return this.entity.iqCaller.get(query, to, timeoutMs);
+  }
+
   /** Closes the stream and stops reconnecting; safe to call twice. Pending whenOnline() calls reject with `closed`. */
   close(): Promise<void> {
     return (this.closing ??= this.shutDown(null));

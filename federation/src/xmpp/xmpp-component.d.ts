@@ -67,7 +67,19 @@ declare module "@xmpp/component" {
     text?: string;
   }
 
+  /** @xmpp/iq/callee: answers iq get/set whose child matches (ns, name) with the handler's element. */
+  export interface IqCallee {
+    get(ns: string, name: string, handler: (ctx: { stanza: Element; element: Element }) => Promise<Element | undefined> | Element | undefined): void;
+  }
+
+  /** @xmpp/iq/caller: sends an iq get with `element` and resolves with the result's child element. */
+  export interface IqCaller {
+    get(element: Element, to: string, timeout?: number): Promise<Element>;
+  }
+
   export interface Component extends EventEmitter {
+    iqCallee: IqCallee;
+    iqCaller: IqCaller;
     status: ConnectionStatus;
     socket: Socket | null;
     jid: Jid | null;
