@@ -1,19 +1,8 @@
 import fc from "fast-check";
 import type { ConferenceEvent } from "@dcon/core";
-import { decodeWire, encodeWire, eventToWire, FEDERATION_NS, signEvent, verifyEvent, WireError, wireToEvent, type WireMessage, type XmlElementLike } from "./wire.ts";
+import { decodeWire, encodeWire, eventToWire, FEDERATION_NS, signEvent, verifyEvent, WireError, wireToEvent, type WireMessage } from "./wire.ts";
+import { El, xml } from "./test-xml.ts";
 
-/** A minimal element with ltx's shape, so the codec is tested without an XML library. */
-class El implements XmlElementLike {
-  constructor(
-    readonly name: string,
-    readonly attrs: Record<string, string | undefined>,
-    readonly children: (El | string)[] = [],
-  ) {}
-  getText(): string {
-    return this.children.filter((c): c is string => typeof c === "string").join("");
-  }
-}
-const xml = (name: string, attrs: Record<string, string>, ...children: (El | string)[]) => new El(name, attrs, children);
 
 const CONF = "0b5f3b4e-8a43-4c1a-9d0e-2b7c7f0e9a11";
 const SECRET = "island-a/island-b shared secret";

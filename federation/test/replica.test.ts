@@ -2,19 +2,8 @@
 // drop stanzas: the replica, ordering, duplicates, gaps and trust rules without an XMPP server. The same
 // service over real Prosody s2s links is tested in prosody-federation.test.ts.
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
-import { FederationService, IslandDirectory, encodeWire, signEvent, type FederationLink, type XmlElementLike } from "../src/index.ts";
-
-class El implements XmlElementLike {
-  constructor(
-    readonly name: string,
-    readonly attrs: Record<string, string | undefined>,
-    readonly children: (El | string)[] = [],
-  ) {}
-  getText(): string {
-    return this.children.filter((c): c is string => typeof c === "string").join("");
-  }
-}
-const xml = (name: string, attrs: Record<string, string>, ...children: (El | string)[]) => new El(name, attrs, children);
+import { FederationService, IslandDirectory, encodeWire, signEvent, type FederationLink } from "../src/index.ts";
+import { El, xml } from "../src/test-xml.ts";
 
 const SECRET = "a-and-b share this secret";
 const A = { island: "island-a.test", component: "focus.island-a.test" };

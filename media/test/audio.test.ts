@@ -1,20 +1,13 @@
 // Peer: sipp (Debian sip-tester) as two callers: one streams a 440 Hz tone over RTP (rtp_stream), the
 // other's SDP points at this test's UDP socket, which decodes what the focus' mixer sends it.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
-import { expectSippOk, fillScenario, sipp, sippWork } from "./support/sipp.ts";
-import { encodeUlaw, ToneGenerator } from "../src/audio/index.ts";
+import { expectSippOk, fillScenario, sipp, writeTone440 } from "./support/sipp.ts";
 import { pressKeys, rtpEar } from "./support/rtp.ts";
 
 let t: TestFocus;
 beforeAll(async () => {
   t = await startTestFocus();
-  // 3 s of 440 Hz as raw u-law (rtp_stream needs a raw file, relative to sipp's working directory)
-  const pcm = new ToneGenerator([440]).fill(new Int16Array(8000 * 3));
-  const ulaw = new Uint8Array(pcm.length);
-  encodeUlaw(pcm, ulaw);
-  writeFileSync(join(sippWork, "tone440.ul"), ulaw);
+  writeTone440();
 });
 afterAll(async () => {
   await t?.close();

@@ -6,10 +6,9 @@
 // (version 1) and UDP (version 2) from 127.0.0.1, the address the calls' SDP names. A floor-controlled
 // conference makes the floor audible: the talker's 440 Hz tone reaches a listener's RTP socket only while
 // the talker holds the audio floor.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
-import { encodeUlaw, ToneGenerator } from "../src/audio/index.ts";
 import {
   Attr,
   BfcpTcpClient,
@@ -27,7 +26,7 @@ import {
   type Received,
 } from "./support/bfcp-client.ts";
 import { pressKeys, rtpEar, until } from "./support/rtp.ts";
-import { expectSippOk, fillScenario, sipp, sippWork, type SippRun } from "./support/sipp.ts";
+import { expectSippOk, fillScenario, sipp, sippWork, writeTone440, type SippRun } from "./support/sipp.ts";
 
 let t: TestFocus;
 let bfcpPort: number;
@@ -36,11 +35,7 @@ const clients: BfcpClient[] = [];
 beforeAll(async () => {
   t = await startTestFocus();
   bfcpPort = t.focus.sip!.bfcp!.transport.port;
-  // 3 s of 440 Hz as raw u-law for rtp_stream (played in a loop), in sipp's working directory
-  const pcm = new ToneGenerator([440]).fill(new Int16Array(8000 * 3));
-  const ulaw = new Uint8Array(pcm.length);
-  encodeUlaw(pcm, ulaw);
-  writeFileSync(join(sippWork, "tone440.ul"), ulaw);
+  writeTone440();
 });
 
 afterEach(() => {

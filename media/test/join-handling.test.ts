@@ -1,12 +1,9 @@
 // Peer: sipp (Debian sip-tester) as callers whose SDP names this test's RTP socket: the test hears what
 // the focus plays them (PIN prompt, wrong-PIN tone, lobby hold tone, the mix) and keys DTMF (RFC 4733).
 // Covers PIN entry by DTMF (early media and in-call), the lobby, offerless INVITEs and talk-state events.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
-import { expectSippOk, fillScenario, sipp, sippWork, type SippRun } from "./support/sipp.ts";
+import { expectSippOk, fillScenario, sipp, writeTone440, type SippRun } from "./support/sipp.ts";
 import { pressKeys, rtpEar, sendSilence, until, type RtpEar } from "./support/rtp.ts";
-import { encodeUlaw, ToneGenerator } from "../src/audio/index.ts";
 
 /** The PIN prompt's beeps, the wrong-PIN pair, the lobby tone and the talker's tone. */
 const TONES = [425, 440, 480, 600, 620, 800, 1000];
@@ -16,10 +13,7 @@ let sipPort: number;
 beforeAll(async () => {
   t = await startTestFocus();
   sipPort = t.focus.sip!.port;
-  const pcm = new ToneGenerator([440]).fill(new Int16Array(8000 * 3));
-  const ulaw = new Uint8Array(pcm.length);
-  encodeUlaw(pcm, ulaw);
-  writeFileSync(join(sippWork, "tone440.ul"), ulaw);
+  writeTone440();
 });
 afterAll(async () => {
   await t?.close();

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freeUdpPort } from "../../../api/test/support/net.ts";
+import { encodeUlaw, ToneGenerator } from "../../src/audio/index.ts";
 
 export const scenarios = join(import.meta.dirname, "..", "sipp");
 /** sipp's working directory: scenario copies, error files, and the audio files rtp_stream plays */
@@ -59,6 +60,14 @@ async function sippOnce(sipPort: number, scenario: string, opts: SippOptions): P
     // no errors written
   }
   return { code, output: `${output.slice(-2000)}\n${errors.slice(-3000)}` };
+}
+
+/** 3 s of a 440 Hz tone as raw u-law in sipp's working directory, for rtp_stream="tone440.ul,…" (it needs a raw file). */
+export function writeTone440(): void {
+  const pcm = new ToneGenerator([440]).fill(new Int16Array(8000 * 3));
+  const ulaw = new Uint8Array(pcm.length);
+  encodeUlaw(pcm, ulaw);
+  writeFileSync(join(sippWork, "tone440.ul"), ulaw);
 }
 
 /** A copy of a scenario with __PLACEHOLDERS__ filled in (sipp reads some attributes as numbers at load). */
