@@ -413,7 +413,8 @@ export class FloorControlServer {
     for (const link of beneficiary ? (this.links.get(beneficiary.legId) ?? []) : []) targets.add(link);
     const floorWatchers = [...this.floorWatchers].filter(([, floors]) => floors.has(r.floorId)).map(([link]) => link);
     if (targets.size === 0 && floorWatchers.length === 0) return;
-    const floor = await this.domain.floors.get(r.floorId).catch(() => null);
+    // The whole floor (its queue) only when someone watches it: a FloorRequestStatus needs just the request.
+    const floor = floorWatchers.length > 0 ? await this.domain.floors.get(r.floorId).catch(() => null) : null;
     if (targets.size > 0) {
       const info = await this.requestInfo(conferenceId, r, floor ?? undefined);
       for (const link of targets) {
