@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { collect, spawnFocus, startTestFocus, wsClient, ADMIN_TOKEN, HttpClient, type SpawnedFocus, type TestFocus } from "../../api/test/support/focus.ts";
 import { startIslands, type Island, type Islands } from "./support/prosody.ts";
 import { ComponentLink, encodeWire, signEvent, xml, type Element, type XmlBuilder } from "../src/index.ts";
+import { until } from "./support/until.ts";
 
 const SECRET = { ab: "island a and island b share this", ac: "island a and island c share that" };
 
@@ -24,15 +25,6 @@ function federationEnv(me: Island, peers: { island: Island; secret: string }[]):
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   islands = await startIslands(["island-a.test", "island-b.test", "island-c.test"]);

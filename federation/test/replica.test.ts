@@ -4,6 +4,7 @@
 import { startTestFocus, type TestFocus } from "../../api/test/support/focus.ts";
 import { FederationService, IslandDirectory, encodeWire, signEvent, type FederationLink } from "../src/index.ts";
 import { El, xml } from "../src/test-xml.ts";
+import { until } from "./support/until.ts";
 
 const SECRET = "a-and-b share this secret";
 const A = { island: "island-a.test", component: "focus.island-a.test" };
@@ -52,15 +53,6 @@ afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const eventsOf = async (t: TestFocus, conferenceId: string) =>
   (await t.focus.db.event.findMany({ where: { conferenceId }, orderBy: [{ origin: "asc" }, { seq: "asc" }] })).map((e) => `${e.origin}#${e.seq} ${e.type}`);
