@@ -1,7 +1,7 @@
 /** Starts the focus' SIP face (media/) on the configured port, wired to the domain and the logger. */
 import { readFileSync } from "node:fs";
 import type { ConferenceDomain } from "@dcon/core";
-import { BfcpIdentities, BfcpTransport, ConferenceSipService, FloorControlServer, SipEndpoint } from "@dcon/media";
+import { BfcpIdentities, BfcpTransport, CascadeLegs, ConferenceSipService, FloorControlServer, SipEndpoint } from "@dcon/media";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
@@ -11,6 +11,8 @@ export interface SipFace {
   readonly service: ConferenceSipService;
   /** BFCP floor control, when enabled */
   readonly bfcp: { server: FloorControlServer; transport: BfcpTransport } | null;
+  /** the audio legs to the home foci of this island's replicas, when a peer island has a SIP address */
+  readonly cascade: CascadeLegs | null;
   close(): Promise<void>;
 }
 
@@ -49,13 +51,34 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     log: sipLog,
     ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port, tls: bfcp.transport.tls } } : {}),
   });
+  // Audio across islands: a call to each replica's home focus, at the SIP address FEDERATION_PEERS gives it.
+  const peerSip = new Map(config.FEDERATION_PEERS.flatMap((p) => (p.sip ? [[p.island, p.sip] as const] : [])));
+  const cascade = peerSip.size === 0 ? null : new CascadeLegs({
+    sip: service,
+    endpoint,
+    domain,
+    homeFocus: (island) => {
+      const at = peerSip.get(island);
+      if (!at) return null;
+      const colon = at.lastIndexOf(":");
+      return { transport: "udp", address: at.slice(0, colon), port: Number(at.slice(colon + 1)) };
+    },
+    advertisedHost: config.SIP_ADVERTISED_HOST ?? host,
+    rtpHost: host,
+    rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
+    log: sipLog.child({ part: "cascade" }),
+  });
+  // existing replicas' legs; a failure here leaves the rest of the SIP face serving (events place them later)
+  await cascade?.start().catch((err) => sipLog.warn({ err }, "cascade legs: the replicas could not be read at start"));
   sipLog.info({ host, port: endpoint.port }, "SIP listening (UDP and TCP)");
   return {
     port: endpoint.port,
     endpoint,
     service,
     bfcp,
+    cascade,
     async close() {
+      await cascade?.close();
       await service.close();
       if (bfcp) {
         bfcp.server.close();

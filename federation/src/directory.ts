@@ -18,6 +18,8 @@ export const PeerIslandSchema = z.object({
   secret: z.string().min(16, "at least 16 characters"),
   /** the first digits of that island's dial-in codes, if it has a prefix of its own */
   prefix: z.string().regex(/^[0-9]{1,6}$/).optional(),
+  /** where that island's focus takes SIP calls ("host:port"): this focus calls it there for the audio of its conferences linked here */
+  sip: z.string().regex(/^[^:]+:[0-9]+$/).optional(),
 }).strict();
 
 export type PeerIsland = z.infer<typeof PeerIslandSchema>;

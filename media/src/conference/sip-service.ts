@@ -147,8 +147,13 @@ function callerOf(req: SipRequest): Call["caller"] {
   return { entity, displayName: from.displayName };
 }
 
+/** Answers a request inside a dialog the focus opened as UAC (see ConferenceSipService.registerDialog). */
+export type InDialogHandler = (req: SipRequest, res: ResponseHandle) => void;
+
 export class ConferenceSipService {
   private readonly calls = new Map<string, Call>();
+  /** dialogs this focus placed (UAC), by dialog key: the extension point below */
+  private readonly placed = new Map<string, InDialogHandler>();
   private readonly byUser = new Map<string, Call>();
   private readonly unsubscribe: () => void;
   /** RFC 4575 subscriptions (SUBSCRIBE Event: conference) */
@@ -186,9 +191,28 @@ export class ConferenceSipService {
     this.inflight.add(q);
   }
 
-  /** Calls in progress, PIN entry included (for metrics and leak checks). */
+  /** Calls in progress, PIN entry and calls this focus placed (registerDialog) included (for metrics and leak checks). */
   get callCount(): number {
-    return this.calls.size;
+    return this.calls.size + this.placed.size;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Extension point: calls this focus places itself as UAC (./cascade.ts). Their in-dialog requests
+  // come to the endpoint like any other; the service hands those of a registered dialog to its handler
+  // instead of looking them up among its callers. Such a leg has no domain user: the service's mixer
+  // (`mixer`) carries it, and its talk state and keys, which name no call here, are ignored.
+
+  /** Routes in-dialog requests whose dialog key (Call-ID, our tag, the peer's tag) is `key` to `handler`; returns the unregistration. */
+  registerDialog(key: string, handler: InDialogHandler): () => void {
+    this.placed.set(key, handler);
+    return () => {
+      if (this.placed.get(key) === handler) this.placed.delete(key);
+    };
+  }
+
+  /** The audio bridge of this focus' conferences, for legs without a domain user. */
+  get mixer(): AudioBridge {
+    return this.audio;
   }
 
   /** Conference event package subscriptions in progress. */
@@ -209,7 +233,10 @@ export class ConferenceSipService {
   private async onRequest(req: SipRequest, res: ResponseHandle, from: Peer): Promise<void> {
     if (req.method === "SUBSCRIBE") return this.eventPackage.handleSubscribe(req, res, from);
     const toTag = parseNameAddr(req.headers.get("To")!).params.get("tag");
-    if (toTag) return this.inDialog(req, res);
+    if (toTag) {
+      const placed = this.placed.get(uasDialogKeyOf(req));
+      return placed ? placed(req, res) : this.inDialog(req, res);
+    }
     switch (req.method) {
       case "INVITE":
         return this.onInvite(req, res, from);
