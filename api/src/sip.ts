@@ -1,7 +1,8 @@
 /** Starts the focus' SIP face (media/) on the configured port, wired to the domain and the logger. */
 import { readFileSync } from "node:fs";
 import type { ConferenceDomain } from "@dcon/core";
-import { BfcpIdentities, BfcpTransport, CascadeLegs, ConferenceSipService, FloorControlServer, SipEndpoint } from "@dcon/media";
+import { BfcpIdentities, BfcpTransport, CascadeLegs, ConferenceSipService, FloorControlServer, SipEndpoint, type SipRequest } from "@dcon/media";
+import { CASCADE_HEADER, cascadeHeaderValue, verifyCascadeHeader } from "@dcon/federation";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
@@ -42,6 +43,14 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     bfcp = { server, transport };
     bfcpLog.info({ host, port: transport.port, tlsPort: transport.tls?.port ?? null }, "BFCP floor control listening (TCP and UDP, and TLS when configured)");
   }
+  // The audio legs between islands prove themselves with the secret of the pair of islands (X-Dcon-Island).
+  const peerSecrets = new Map(config.FEDERATION_PEERS.map((p) => [p.island, p.secret] as const));
+  const peerFocus = (invite: SipRequest): boolean => {
+    const island = verifyCascadeHeader(invite.headers.get(CASCADE_HEADER) ?? undefined, invite.uri, (i) => peerSecrets.get(i));
+    if (!island) return false;
+    const from = invite.headers.get("From") ?? "";
+    return from.includes(`sip:focus@${island}`);
+  };
   const service = new ConferenceSipService({
     endpoint,
     domain,
@@ -49,6 +58,7 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     rtpHost: host,
     rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
     log: sipLog,
+    ...(peerSecrets.size > 0 ? { peerFocus } : {}),
     ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port, tls: bfcp.transport.tls } } : {}),
   });
   // Audio across islands: a call to each replica's home focus, at the SIP address FEDERATION_PEERS gives it.
@@ -67,6 +77,10 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     rtpHost: host,
     rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
     log: sipLog.child({ part: "cascade" }),
+    headers: (home, target) => {
+      const secret = peerSecrets.get(home);
+      return secret ? [[CASCADE_HEADER, cascadeHeaderValue(secret, config.ISLAND, target)]] : [];
+    },
   });
   // existing replicas' legs; a failure here leaves the rest of the SIP face serving (events place them later)
   await cascade?.start().catch((err) => sipLog.warn({ err }, "cascade legs: the replicas could not be read at start"));

@@ -22,6 +22,11 @@ export interface JoinRequest {
   pin?: string | null;
   /** transport: "sip", "api", ... */
   via: string;
+  /**
+   * the joining party is a peer island's focus carrying its island's audio (DCON's cascade), already
+   * authenticated by the transport: no PIN, no lobby
+   */
+  peerFocus?: boolean;
 }
 
 export interface UserPatch {
@@ -102,7 +107,7 @@ export class Roster {
       if (!user && req.entity) {
         user = await tx.conferenceUser.findUnique({ where: { conferenceId_entity: { conferenceId, entity: check.entity("entity", req.entity) } } });
       }
-      if (c.joinHandling === "PIN") {
+      if (c.joinHandling === "PIN" && !req.peerFocus) {
         if (!req.pin) throw new DomainError(ErrorCode.FORBIDDEN, "this conference needs a PIN", ErrorReason.PIN_REQUIRED);
         const owner = user && verifyPin(req.pin, user.pinHash) ? user : await findPinOwner(tx, conferenceId, req.pin);
         if (owner) user = owner;
@@ -121,7 +126,7 @@ export class Roster {
         });
         await emit(conferenceId, "USER_ADDED", { user: userView(user) });
       }
-      const toLobby = c.joinHandling === "LOBBY" && !CHAIR_ROLES.includes(user.role);
+      const toLobby = c.joinHandling === "LOBBY" && !CHAIR_ROLES.includes(user.role) && !req.peerFocus;
       // The name a moderator gave an invited user wins over the one the caller's phone sends.
       const rename = req.displayName && !user.displayName ? { displayName: check.text("displayName", req.displayName, { max: 120 }) } : {};
       const joined = userView(await tx.conferenceUser.update({

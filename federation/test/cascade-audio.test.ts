@@ -145,3 +145,38 @@ test("B's focus restarts: its leg is hung up on the way down and placed again at
   await a.admin.must(`mutation($id: ID!) { endConference(id: $id) { status } }`, { id });
   await until("no calls left", () => a.focus.sip!.service.callCount === 0 && b.focus.sip!.service.callCount === 0);
 }, 40_000);
+
+test("the leg proves itself with the islands' secret: it joins a PIN conference without a PIN and is always heard in a floor-controlled one, where B's talker speaks with a floor granted on A", async () => {
+  const { createConference: c } = await a.admin.must(`mutation { createConference(input: { subject: "PIN and floor", joinHandling: PIN, pin: "4321", floorControlled: true }) { id dialInCode floors { id } } }`);
+  await a.admin.must(`mutation($id: ID!, $i: String!) { linkConference(id: $id, island: $i) { islands } }`, { id: c.id, i: ib.domain });
+  await until("the replica on B", async () => (await b.focus.domain.federation.islandsOf(c.id)).includes(ib.domain));
+  await until("the cascade leg up on B", () => b.focus.sip!.cascade!.phase(c.id) === "up");
+  await connected(a, c.id, ib.domain); // no PIN asked of the peer focus
+  const { conference: replica } = await b.admin.must(`query($id: ID!) { conference(id: $id) { dialInCode floorControlled } }`, { id: c.id });
+  expect(replica.floorControlled).toBe(true);
+
+  const ear: RtpEar = await rtpEar([440, 660, 880, 1000]);
+  try {
+    // the PIN has done its part (the leg joined without one): open the conference for the sipp listener on A
+    await a.admin.must(`mutation($id: ID!) { updateConference(id: $id, patch: { joinHandling: ALLOW }) { id } }`, { id: c.id });
+    const listener = sipp(a.focus.sip!.port, fillScenario("listen.xml", { LISTEN_PORT: ear.port, TALK_MS: 6000 }), { service: c.dialInCode });
+    await connected(a, c.id, "Listener");
+    const talker = sipp(b.focus.sip!.port, fillScenario("talk.xml", { TALK_MS: 5000, LOOPS: -1 }), { service: replica.dialInCode });
+    await connected(b, c.id, "Talker");
+    const tone = () => ear.heard.frames.filter((f) => f === 440).length;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(tone()).toBe(0); // B's talker holds no floor: B's mixer does not mix it
+    const { users } = await a.admin.must(`query($id: ID!) { users(conferenceId: $id) { id displayName island } }`, { id: c.id });
+    const talkerId = users.find((u: { displayName: string }) => u.displayName === "Talker").id;
+    const { requestFloor } = await a.admin.must(`mutation($f: ID!, $u: ID) { requestFloor(floorId: $f, userId: $u) { id } }`, { f: c.floors[0].id, u: talkerId });
+    await a.admin.must(`mutation($r: ID!) { grantFloor(requestId: $r) { status } }`, { r: requestFloor.id });
+    for (let i = 0; i < 40 && tone() < 25; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(tone()).toBeGreaterThanOrEqual(25); // granted on A, replicated to B, mixed on B, carried by the leg to A
+    expectSippOk(await talker);
+    expectSippOk(await listener);
+  } finally {
+    ear.close();
+  }
+  await a.admin.must(`mutation($id: ID!) { endConference(id: $id) { status } }`, { id: c.id });
+  await until("no calls left", () => a.focus.sip!.service.callCount === 0 && b.focus.sip!.service.callCount === 0);
+}, 60_000);

@@ -49,6 +49,8 @@ export interface CascadeOptions {
   rtpHost: string;
   rtpPorts: RtpPortRange;
   log: SipServiceLogger;
+  /** headers proving the leg to the home island (federation's X-Dcon-Island), for its Request-URI */
+  headers?: (homeIsland: string, target: string) => [string, string][];
   /** backoff between attempts: the first delay, doubled up to the last (default 1 s to 30 s) */
   retry?: { firstMs?: number; maxMs?: number };
   /**
@@ -232,9 +234,11 @@ export class CascadeLegs {
     const offer = createOffer({ address: o.advertisedHost, audioPort: rtp.port }, { id: String(Date.now()), version: 1 });
     let dialog: UacDialog;
     try {
+      const uri = `sip:${code}@${host}:${target.port}`;
       dialog = await invite({
         endpoint: o.endpoint,
-        target: `sip:${code}@${host}:${target.port}`,
+        target: uri,
+        headers: o.headers?.(c.home, uri) ?? [],
         via: target,
         from: `sip:focus@${this.island}`,
         displayName: this.island,

@@ -56,6 +56,11 @@ export interface SipServiceOptions {
   pinTimeoutMs?: number;
   /** how long to wait for early media from a PIN caller before answering (default 2 s) */
   earlyMediaWaitMs?: number;
+  /**
+   * Whether an INVITE comes from a peer island's focus (its audio leg, authenticated by the federation
+   * layer): it joins without PIN or lobby and is always heard, so the islands hear each other.
+   */
+  peerFocus?: (invite: SipRequest) => boolean;
   /** BFCP floor control (RFC 8855): the server and the port its TCP and UDP transports listen on */
   floorControl?: { server: FloorControlServer; port: number; tls?: { port: number; fingerprint: string } | null };
 }
@@ -267,9 +272,10 @@ export class ConferenceSipService {
       const setup = await this.negotiate(req, res, dialog, conference, from, rtp);
       if (!setup || res.transaction.state !== "proceeding") return; // refused, or CANCELled already
       const caller = callerOf(req);
+      const peerFocus = this.o.peerFocus?.(req) === true;
       let user: UserState;
       try {
-        user = await this.o.domain.roster.join(SYSTEM, conference.id, { ...caller, via: "sip" });
+        user = await this.o.domain.roster.join(SYSTEM, conference.id, { ...caller, via: "sip", peerFocus });
       } catch (err) {
         if (err instanceof DomainError && err.reason === ErrorReason.PIN_REQUIRED && res.transaction.state === "proceeding") {
           // Everything but the PIN is checked (in progress, not locked): ask for it.
@@ -290,6 +296,7 @@ export class ConferenceSipService {
       }
       call = this.newCall(req, res, dialog, from, conference, caller, rtp, setup);
       this.bindUser(call, user);
+      if (peerFocus) call.voice.chair = true; // another island's mix: never gated by this island's floor
       this.answer(call);
       this.placeInConference(call, user);
       this.o.log.info({ conferenceId: conference.id, userId: user.id, codec: setup.audio?.codec ?? "offer sent", bfcp: setup.bfcp !== null }, "SIP caller joined");
