@@ -206,6 +206,11 @@ export class Conferences {
     });
   }
 
+  /** Settings, sidebars and deletion of a distributed conference are its home island's (federation.ts). */
+  private requireHome(c: { homeIsland: string }): void {
+    if (c.homeIsland !== this.store.island) throw conflict(`the conference is homed on ${c.homeIsland}: change it there`, ErrorReason.INVALID_STATE);
+  }
+
   /** A new conference with the settings, floors and users (not their join state) of another. */
   async clone(actor: Actor, id: string, overrides: { subject?: string | null; startAt?: Date | null }): Promise<ConferenceSummary> {
     const src = await this.store.db.conference.findUnique({ where: { id }, include: { floors: true, users: true } });
@@ -240,6 +245,7 @@ export class Conferences {
   async update(actor: Actor, id: string, patch: ConferencePatch): Promise<ConferenceSummary> {
     return this.store.mutate(actor, async (tx, emit) => {
       const c = await this.store.conferenceRow(tx, id);
+      this.requireHome(c);
       const data: Record<string, unknown> = {};
       if (patch.subject != null) data.subject = check.text("subject", patch.subject, { min: 1, max: 200 });
       if (patch.description != null) data.description = check.text("description", patch.description, { max: 2000 });
@@ -268,6 +274,7 @@ export class Conferences {
   /** Deletes the conference with its users, floors, sidebars and log; subscribers get CONFERENCE_DELETED. */
   async delete(actor: Actor, id: string): Promise<void> {
     const c = await this.store.conferenceRow(this.store.db, id);
+    this.requireHome(c);
     const sidebars = await this.store.db.conference.findMany({ where: { parentId: id }, select: { id: true, eventSeq: true } });
     await this.store.db.conference.delete({ where: { id } });
     for (const gone of [...sidebars, c]) {
@@ -329,6 +336,7 @@ export class Conferences {
    */
   async createSidebar(actor: Actor, parentId: string, input: { kind: SidebarKind; subject: string; userIds?: string[] | null; users?: UserSpec[] | null }): Promise<ConferenceSummary> {
     const parent = await this.store.conferenceRow(this.store.db, parentId);
+    this.requireHome(parent);
     if (parent.parentId) throw badInput("parentId", "a sidebar cannot have sidebars");
     const common = { subject: input.subject, maxUsers: parent.maxUsers, startAt: this.store.now(), durationMin: parent.durationMin, timezone: parent.timezone, floors: DEFAULT_FLOORS };
     if (input.kind === "BY_VALUE") {
@@ -380,8 +388,9 @@ export class Conferences {
   async applySchedule(now: Date): Promise<{ started: string[]; stopped: string[] }> {
     const started: string[] = [];
     const stopped: string[] = [];
+    // Only conferences homed here: a replica's occurrences are started and stopped by its home island's events.
     const candidates = await this.store.db.conference.findMany({
-      where: { OR: [{ status: "ACTIVE" }, { status: "SCHEDULED", startAt: { lte: now } }] },
+      where: { homeIsland: this.store.island, OR: [{ status: "ACTIVE" }, { status: "SCHEDULED", startAt: { lte: now } }] },
       select: { id: true, status: true, startAt: true, durationMin: true, rrule: true, timezone: true },
     });
     const system: Actor = { kind: "system", id: "scheduler" };

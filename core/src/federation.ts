@@ -118,8 +118,7 @@ export class Federation {
 
   /** The last seq of `origin` applied to the local copy of a conference (0: none). */
   async lastApplied(conferenceId: string, origin: string): Promise<number> {
-    const row = await this.store.db.event.findFirst({ where: { conferenceId, origin }, orderBy: { seq: "desc" }, select: { seq: true } });
-    return row?.seq ?? 0;
+    return positionOf(this.store.db as unknown as Tx, conferenceId, origin);
   }
 
   /**
@@ -139,12 +138,16 @@ export class Federation {
           if (e.payload.conference.homeIsland !== e.origin || e.payload.conference.id !== e.conferenceId) return { kind: "refused", reason: "a conference is created by its home island" };
           await createReplica(tx, e.payload.conference);
         } else {
-          if (HOME_ONLY.has(e.type) && conference.homeIsland !== e.origin) return { kind: "refused", reason: `${e.type} comes from the home island only` };
-          const last = (await tx.event.findFirst({ where: { conferenceId: e.conferenceId, origin: e.origin }, orderBy: { seq: "desc" }, select: { seq: true } }))?.seq ?? 0;
+          const last = await positionOf(tx, e.conferenceId, e.origin);
           if (e.seq <= last) return { kind: "duplicate", last };
           if (e.seq !== last + 1) return { kind: "gap", last };
-          const refused = await applyChange(tx, conference.id, e);
-          if (refused) return { kind: "refused", reason: refused };
+          const refused = HOME_ONLY.has(e.type) && conference.homeIsland !== e.origin ? `${e.type} comes from the home island only` : await applyChange(tx, conference.id, e);
+          if (refused) {
+            // Changes nothing, but the origin's position moves past it, so its later events are not held up.
+            const peer = skipKey(e.origin);
+            await tx.federationCursor.upsert({ where: { conferenceId_peer: { conferenceId: e.conferenceId, peer } }, create: { conferenceId: e.conferenceId, peer, ackedSeq: e.seq }, update: { ackedSeq: e.seq } });
+            return { kind: "refused", reason: refused };
+          }
         }
         const row = await tx.event.create({
           data: { conferenceId: e.conferenceId, origin: e.origin, seq: e.seq, type: e.type, payload: JSON.stringify(e.payload), actor: e.actor ? JSON.stringify(e.actor) : null, at: e.at },
@@ -163,6 +166,19 @@ export class Federation {
   ownEventsAfter(conferenceId: string, afterSeq: number, limit: number): Promise<ConferenceEvent[]> {
     return this.store.eventsAfter(conferenceId, this.store.island, afterSeq, limit);
   }
+}
+
+/**
+ * The key under which FederationCursor keeps how far an origin's events were passed over (refused events
+ * are not in the log); island names cannot start with "<", so it never meets an outbound cursor's.
+ */
+const skipKey = (origin: string) => `<${origin}`;
+
+/** The last seq of `origin` this island has dealt with for a conference: applied (in the log) or refused. */
+async function positionOf(tx: Tx, conferenceId: string, origin: string): Promise<number> {
+  const row = await tx.event.findFirst({ where: { conferenceId, origin }, orderBy: { seq: "desc" }, select: { seq: true } });
+  const skipped = await tx.federationCursor.findUnique({ where: { conferenceId_peer: { conferenceId, peer: skipKey(origin) } }, select: { ackedSeq: true } });
+  return Math.max(row?.seq ?? 0, skipped?.ackedSeq ?? 0);
 }
 
 /** A replica takes the home's settings and a dial-in code of this island (codes are per island). */

@@ -446,11 +446,11 @@ export class FederationService<E> {
     while (next) {
       const r = await this.o.domain.federation.applyRemote(peer.island, next);
       if (r.kind === "refused") {
-        // A trusted peer sent something this replica cannot take: stop here (applying later events over it
-        // could corrupt the replica); the event stays unacknowledged and is logged for the operator.
+        // A trusted peer sent something this replica must not take (e.g. conference-wide state from an island
+        // that does not own it): it changes nothing and is logged; the stream goes on after it (acknowledged,
+        // so it is not sent again), or every later event of that island would be held up behind it.
         this.refused++;
         this.o.log.warn({ from: peer.island, conferenceId: next.conferenceId, seq: next.seq, type: next.type, reason: r.reason }, "federation event refused");
-        return;
       }
       if (r.kind === "gap") {
         // The database knows better (another path applied events meanwhile): start over from it.
@@ -459,7 +459,7 @@ export class FederationService<E> {
         await this.askReplay(peer, e.conferenceId, e.origin, r.last);
         return;
       }
-      st.last = r.kind === "duplicate" ? Math.max(r.last, next.seq) : next.seq;
+      st.last = r.kind === "duplicate" ? Math.max(r.last, next.seq) : next.seq; // applied or refused: past it
       st.held.delete(next.seq);
       next = st.held.get(st.last + 1);
     }

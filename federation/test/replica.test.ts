@@ -156,6 +156,10 @@ test("commands given on B about what A owns (lock, a floor request, mute of A's 
   const again = await b.admin.request(`mutation($f: ID!, $u: ID) { requestFloor(floorId: $f, userId: $u) { id } }`, { f: conference.floors[0].id, u: alice.id });
   expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "DUPLICATE" });
 
+  // settings, sidebars and deletion are the home's: refused on B, not forwarded
+  expect(await b.admin.errorCode(`mutation($id: ID!) { updateConference(id: $id, patch: { subject: "renamed on B" }) { id } }`, { id })).toBe("CONFLICT");
+  expect(await b.admin.errorCode(`mutation($id: ID!) { deleteConference(id: $id) }`, { id })).toBe("CONFLICT");
+
   net.online = false;
   try {
     const cut = await b.admin.request(`mutation($id: ID!) { unlockConference(id: $id) { locked } }`, { id });
@@ -165,3 +169,23 @@ test("commands given on B about what A owns (lock, a floor request, mute of A's 
     net.online = true;
   }
 }, 30_000);
+
+test("an event B must not take (the same entity as another user here) is refused, changes nothing, and does not hold up B's later events", async () => {
+  const id = await distributedConference("Clash");
+  // both islands make a user for the same URI before they hear of each other's
+  net.online = false;
+  let clashId: string;
+  try {
+    await a.admin.must(`mutation($id: ID!) { joinConference(conferenceId: $id, entity: "sip:dup@example.com") { id } }`, { id });
+    clashId = (await b.admin.must(`mutation($id: ID!) { joinConference(conferenceId: $id, entity: "sip:dup@example.com") { id } }`, { id })).joinConference.id;
+  } finally {
+    net.online = true;
+  }
+  fa.linkOnline();
+  fb.linkOnline();
+  const { joinConference: later } = await b.admin.must(`mutation($id: ID!) { joinConference(conferenceId: $id, entity: "sip:later@island-b.test") { id } }`, { id });
+  await until("B's later join on A", () => a.focus.db.conferenceUser.findUnique({ where: { id: later.id } }));
+  // on A the URI stays A's user; B's clashing one was refused, and A's position for B moved past it
+  expect(await a.focus.db.conferenceUser.findUnique({ where: { id: clashId } })).toBeNull();
+  expect(await a.focus.domain.federation.lastApplied(id, B.island)).toBe((await b.focus.db.conference.findUniqueOrThrow({ where: { id } })).eventSeq);
+});
