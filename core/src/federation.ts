@@ -192,7 +192,7 @@ async function createReplica(tx: Tx, c: ConferenceSummary): Promise<void> {
   await tx.conference.create({
     data: {
       id: c.id, subject: c.subject, description: c.description, uri: c.uri, dialInCode, maxUsers: c.maxUsers, status: c.status,
-      locked: c.locked, floorControlled: c.floorControlled, joinHandling: c.joinHandling === "PIN" ? "ALLOW" : c.joinHandling,
+      locked: c.locked, floorControlled: c.floorControlled, joinHandling: c.joinHandling,
       startAt: new Date(c.startAt), durationMin: c.durationMin, rrule: c.rrule, timezone: c.timezone, homeIsland: c.homeIsland,
     },
   });
@@ -202,7 +202,7 @@ async function createReplica(tx: Tx, c: ConferenceSummary): Promise<void> {
 function conferenceFields(c: ConferenceSummary) {
   return {
     subject: c.subject, description: c.description, maxUsers: c.maxUsers, status: c.status, locked: c.locked,
-    floorControlled: c.floorControlled, joinHandling: c.joinHandling === "PIN" ? ("ALLOW" as const) : c.joinHandling,
+    floorControlled: c.floorControlled, joinHandling: c.joinHandling,
     startAt: new Date(c.startAt), durationMin: c.durationMin, rrule: c.rrule, timezone: c.timezone,
   };
 }

@@ -107,6 +107,10 @@ export class Roster {
       if (!user && req.entity) {
         user = await tx.conferenceUser.findUnique({ where: { conferenceId_entity: { conferenceId, entity: check.entity("entity", req.entity) } } });
       }
+      if (c.joinHandling === "PIN" && !req.peerFocus && c.homeIsland !== this.store.island) {
+        // PIN hashes stay on the home island (they never travel in events): a replica cannot check one.
+        throw new DomainError(ErrorCode.FORBIDDEN, `this conference's PINs are checked on its home island, ${c.homeIsland}: call in there`);
+      }
       if (c.joinHandling === "PIN" && !req.peerFocus) {
         if (!req.pin) throw new DomainError(ErrorCode.FORBIDDEN, "this conference needs a PIN", ErrorReason.PIN_REQUIRED);
         const owner = user && verifyPin(req.pin, user.pinHash) ? user : await findPinOwner(tx, conferenceId, req.pin);

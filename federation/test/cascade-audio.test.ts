@@ -157,8 +157,11 @@ test("the leg proves itself with the islands' secret: it joins a PIN conference 
 
   const ear: RtpEar = await rtpEar([440, 660, 880, 1000]);
   try {
-    // the PIN has done its part (the leg joined without one): open the conference for the sipp listener on A
+    // PINs are checked on the home island only (they never travel): B refuses joins to its replica
+    expect(await b.admin.errorCode(`mutation($id: ID!) { joinConference(conferenceId: $id, entity: "sip:someone@island-b.test", pin: "4321") { id } }`, { id: c.id })).toBe("FORBIDDEN");
+    // the PIN has done its part (the leg joined without one): open the conference for the sipp callers
     await a.admin.must(`mutation($id: ID!) { updateConference(id: $id, patch: { joinHandling: ALLOW }) { id } }`, { id: c.id });
+    await until("the replica open too", async () => (await b.focus.domain.conferences.get(c.id)).joinHandling === "ALLOW");
     const listener = sipp(a.focus.sip!.port, fillScenario("listen.xml", { LISTEN_PORT: ear.port, TALK_MS: 6000 }), { service: c.dialInCode });
     await connected(a, c.id, "Listener");
     const talker = sipp(b.focus.sip!.port, fillScenario("talk.xml", { TALK_MS: 5000, LOOPS: -1 }), { service: replica.dialInCode });
