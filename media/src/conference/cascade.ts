@@ -2,7 +2,7 @@
  * Audio across islands (DCON's focus-to-focus cascade): for each distributed conference this island holds
  * a replica of, this focus places one SIP call to the conference's home focus, dialling the home's dial-in
  * code (`INVITE sip:<home code>@<home SIP host:port>`, From `sip:focus@<this island>`). The home answers it
- * like any caller (a user with entity sip:focus@<this island> in its roster); here the leg joins the
+ * as a caller (a user with entity sip:focus@<this island> in its roster); here the leg joins the
  * replica's mixer without a domain user. Each mixer sends every leg its N-1 mix, so the home's callers
  * hear this island's callers through the leg and the reverse, with no echo. With several linked islands
  * the legs make a star around the home.
@@ -17,9 +17,9 @@
  * Leg states: "idle" (none; a retry timer may be pending), "calling" (INVITE out), "up" (2xx ACKed, in
  * the mix), "hanging-up" (our BYE out).
  *
- * Limits: the home treats the leg as an ordinary caller, so a PIN conference asks it for a PIN it cannot
- * give (refused after the PIN timeout), a LOBBY conference holds it until a moderator admits it, and in a
- * floor-controlled conference the home's mixer hears it only while it holds the audio floor.
+ * The INVITE carries the `headers` the federation layer gives (X-Dcon-Island, an HMAC under the two
+ * islands' secret), by which the home admits the leg as this island's focus: no PIN, no lobby, and never
+ * gated by floor control (the floor is decided per participant, inside each island's mix).
  */
 import type { ConferenceDomain, ConferenceEvent, ConferenceSummary } from "@dcon/core";
 import type { SipEndpoint } from "../sip/endpoint.ts";
