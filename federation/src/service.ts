@@ -13,6 +13,9 @@
  *
  * Trust: a stanza is read only when its sender is a configured peer's component, each event must be of
  * the sender's own island, and its HMAC must verify under the secret shared with that peer.
+ *
+ * Commands about what another island owns (core's forwarding.ts) travel as signed <request>/<response>
+ * pairs: the owner runs them and answers; no answer within `callTimeoutMs` is OWNER_UNREACHABLE.
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
