@@ -14,6 +14,7 @@ import WebSocket from "ws";
 import { createClient, type Client } from "graphql-ws";
 import { machineBusySeconds, processCpuSeconds, processRssMiB, postgresDatabase, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, summarize, table, writeResults } from "./lib/report.ts";
+import { GraphQLHttp, MuteToggle } from "./lib/graphql.ts";
 
 // ---- parameters (fixed, so runs compare) ----
 const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
@@ -38,8 +39,6 @@ const SUBSCRIPTION = `subscription($id: ID!) { conferenceEvents(conferenceId: $i
   state { version conference { id locked } users { id muted joinState } }
   event { seq type origin at payload }
 } }`;
-const MUTE = `mutation($id: ID!) { muteUser(id: $id) { id muted } }`;
-const UNMUTE = `mutation($id: ID!) { unmuteUser(id: $id) { id muted } }`;
 
 const started = performance.now();
 const log = (msg: string) => process.stdout.write(`[bench:api ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
@@ -59,30 +58,8 @@ function parseArgs(argv: string[]): { db: "sqlite" | "postgres" } {
 
 // ---- HTTP ----
 
-class Http {
-  constructor(readonly url: string, readonly token: string) {}
-
-  async mutate<T = any>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const res = await fetch(`${this.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown[] };
-    if (body.errors?.length || !body.data) throw new Error(`GraphQL errors (HTTP ${res.status}): ${JSON.stringify(body.errors)}`);
-    return body.data;
-  }
-}
-
-/** Each user's mute state, so every mutation changes it and so writes exactly one event. */
-const mutedState = new Map<string, boolean>();
-
-async function toggleMute(http: Http, userId: string): Promise<"USER_MUTED" | "USER_UNMUTED"> {
-  const muted = mutedState.get(userId) ?? false;
-  await http.mutate(muted ? UNMUTE : MUTE, { id: userId });
-  mutedState.set(userId, !muted);
-  return muted ? "USER_UNMUTED" : "USER_MUTED";
-}
+const mutes = new MuteToggle();
+const toggleMute = (http: GraphQLHttp, userId: string) => mutes.toggle(http, userId);
 
 // ---- subscribers ----
 
@@ -228,7 +205,7 @@ function benchCpuSeconds(): number {
 }
 
 /** Sequential mutations; for each, when every subscriber's EVENT for it arrived (relative to just before sending). */
-async function latencyRun(hub: Hub, http: Http, userId: string, warmup: number, count: number, focus: FocusProcess): Promise<LatencyRow> {
+async function latencyRun(hub: Hub, http: GraphQLHttp, userId: string, warmup: number, count: number, focus: FocusProcess): Promise<LatencyRow> {
   const n = hub.subs.length;
   const delivery: number[] = [];
   const allReceived: number[] = [];
@@ -241,7 +218,7 @@ async function latencyRun(hub: Hub, http: Http, userId: string, warmup: number, 
       bench0 = benchCpuSeconds();
       wall0 = performance.now();
     }
-    const type = (mutedState.get(userId) ?? false) ? "USER_UNMUTED" : "USER_MUTED";
+    const type = mutes.nextType(userId);
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
     const round: Round = { type, seq: null, arrivals: new Float64Array(n).fill(Number.NaN), remaining: n, done: finish };
@@ -301,7 +278,7 @@ interface ThroughputRow {
 }
 
 /** `clients` loops, each toggling its own user's mute for `durationMs`; counts what subscribers receive. */
-async function throughputRun(http: Http, users: string[], clients: number, durationMs: number, hub: Hub, focus: FocusProcess): Promise<ThroughputRow> {
+async function throughputRun(http: GraphQLHttp, users: string[], clients: number, durationMs: number, hub: Hub, focus: FocusProcess): Promise<ThroughputRow> {
   const run = async (duration: number) => {
     const rtts: number[] = [];
     let ok = 0, errors = 0;
@@ -415,7 +392,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     focus = await startFocusProcess({ DATABASE_URL: database.url, ADMIN_TOKEN, ISLAND: "bench.local" });
     log(`focus pid ${focus.pid} on ${focus.url} (started in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${database.label})`);
-    const http = new Http(focus.url, ADMIN_TOKEN);
+    const http = new GraphQLHttp(focus.url, ADMIN_TOKEN);
     busy0 = machineBusySeconds();
     focusCpu0 = processCpuSeconds(focus.pid);
     bench0 = benchCpuSeconds();
@@ -423,7 +400,7 @@ async function main(): Promise<void> {
 
     const users = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ entity: `sip:${tag}-${i}@bench.local`, displayName: `${tag} ${i}` }));
     const create = async (subject: string, n: number, tag: string) => {
-      const d = await http.mutate<{ createConference: { id: string; status: string; users: { id: string }[] } }>(
+      const d = await http.gql<{ createConference: { id: string; status: string; users: { id: string }[] } }>(
         `mutation($input: ConferenceInput!) { createConference(input: $input) { id status users { id } } }`,
         { input: { subject, durationMin: 24 * 60, maxUsers: 1000, users: users(n, tag) } },
       );

@@ -31,6 +31,7 @@ import { freeUdpPort } from "../api/test/support/net.ts";
 import { BfcpUdpClient, body, Primitive, Status, statusOf, type Ids, type Received } from "../media/test/support/bfcp-client.ts";
 import { machineBusySeconds, processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, summarize, table, writeResults, type Summary } from "./lib/report.ts";
+import { GraphQLHttp } from "./lib/graphql.ts";
 
 // ---- parameters (fixed, so runs compare) ----
 const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
@@ -124,15 +125,8 @@ async function waitForIdentities(logFile: string, n: number, what: string): Prom
   }
 }
 
-async function graphql<T>(focus: FocusProcess, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${focus.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const b = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (!b.data || b.errors?.length) throw new Error(`GraphQL failed (HTTP ${res.status}): ${JSON.stringify(b.errors)}`);
-  return b.data;
+function graphql<T>(focus: FocusProcess, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  return new GraphQLHttp(focus.url, ADMIN_TOKEN).gql<T>(query, variables);
 }
 
 interface Phase {

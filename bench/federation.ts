@@ -25,6 +25,7 @@ import { ComponentLink, xml, type Element } from "../federation/src/index.ts";
 import { prosodyVersion, startIslands, type Island, type Islands } from "../federation/test/support/prosody.ts";
 import { machineBusySeconds, processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, summarize, table, writeResults, type Summary } from "./lib/report.ts";
+import { GraphQLHttp, MuteToggle } from "./lib/graphql.ts";
 
 // ---- parameters (fixed, so runs compare) ----
 const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
@@ -47,8 +48,6 @@ const WATCHDOG_MS = 4 * 60_000;
 const BENCH_NS = "urn:x-dcon:bench";
 
 const SUBSCRIPTION = `subscription($id: ID!) { conferenceEvents(conferenceId: $id) { kind event { origin seq type } } }`;
-const MUTE = `mutation($id: ID!) { muteUser(id: $id) { id muted } }`;
-const UNMUTE = `mutation($id: ID!) { unmuteUser(id: $id) { id muted } }`;
 
 const started = performance.now();
 const log = (msg: string) => process.stdout.write(`[bench:federation ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
@@ -79,30 +78,8 @@ function benchCpuSeconds(): number {
 
 // ---- HTTP ----
 
-class Http {
-  constructor(readonly url: string, readonly token: string) {}
-
-  async gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`${this.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown[] };
-    if (body.errors?.length || !body.data) throw new Error(`GraphQL errors (HTTP ${res.status}): ${JSON.stringify(body.errors)}`);
-    return body.data;
-  }
-}
-
-/** Each user's mute state, so every mutation changes it and so writes exactly one event. */
-const mutedState = new Map<string, boolean>();
-
-async function toggleMute(http: Http, userId: string): Promise<"USER_MUTED" | "USER_UNMUTED"> {
-  const muted = mutedState.get(userId) ?? false;
-  await http.gql(muted ? UNMUTE : MUTE, { id: userId });
-  mutedState.set(userId, !muted);
-  return muted ? "USER_UNMUTED" : "USER_MUTED";
-}
+const mutes = new MuteToggle();
+const toggleMute = (http: GraphQLHttp, userId: string) => mutes.toggle(http, userId);
 
 // ---- a subscriber that keeps the arrival time of every event of one origin ----
 
@@ -330,7 +307,7 @@ interface LatencyResult {
   missed: number;
 }
 
-async function latencyRun(http: Http, userId: string, remote: EventTap, local: EventTap): Promise<LatencyResult> {
+async function latencyRun(http: GraphQLHttp, userId: string, remote: EventTap, local: EventTap): Promise<LatencyResult> {
   const toB: number[] = [];
   const toA: number[] = [];
   const hop: number[] = [];
@@ -338,7 +315,7 @@ async function latencyRun(http: Http, userId: string, remote: EventTap, local: E
   let missed = 0;
   let lastSeq = Math.max(remote.lastSeq, local.lastSeq);
   for (let i = 0; i < LATENCY_WARMUP + LATENCY_MUTATIONS; i++) {
-    const type = (mutedState.get(userId) ?? false) ? "USER_UNMUTED" : "USER_MUTED";
+    const type = mutes.nextType(userId);
     const t0 = performance.now();
     const rtt = toggleMute(http, userId).then(() => performance.now() - t0);
     try {
@@ -377,7 +354,7 @@ interface BurstResult {
   focusACpuMsPerMutation: number;
 }
 
-async function burstRun(http: Http, users: string[], remote: EventTap, local: EventTap, pids: { a: number; b: number }): Promise<BurstResult> {
+async function burstRun(http: GraphQLHttp, users: string[], remote: EventTap, local: EventTap, pids: { a: number; b: number }): Promise<BurstResult> {
   const base = local.lastSeq;
   await remote.when(() => remote.lastSeq >= base, 30_000, `B to have seq ${base} before the burst`);
   const dup0 = remote.duplicates + remote.outOfOrder;
@@ -437,7 +414,7 @@ async function burstRun(http: Http, users: string[], remote: EventTap, local: Ev
 }
 
 /** Mutations per second on A with BURST_CLIENTS concurrent clients, each toggling its own user. */
-async function mutationRate(http: Http, users: string[], count: number, pidA: number): Promise<{ mutations: number; errors: number; seconds: number; cpuMsPerMutation: number }> {
+async function mutationRate(http: GraphQLHttp, users: string[], count: number, pidA: number): Promise<{ mutations: number; errors: number; seconds: number; cpuMsPerMutation: number }> {
   const cpu0 = processCpuSeconds(pidA);
   let next = 0;
   let errors = 0;
@@ -477,7 +454,7 @@ interface CatchUpResult {
  * B's Prosody stops; CATCHUP_MUTATIONS mutations pile up on A (its stanzas to B bounce and are retried);
  * B's Prosody starts again: how fast the backlog reaches B's subscriber, which stayed connected to B's focus.
  */
-async function catchUpRun(http: Http, users: string[], remote: EventTap, local: EventTap, ib: Island, pidB: number): Promise<CatchUpResult> {
+async function catchUpRun(http: GraphQLHttp, users: string[], remote: EventTap, local: EventTap, ib: Island, pidB: number): Promise<CatchUpResult> {
   const base = local.lastSeq;
   await remote.when(() => remote.lastSeq >= base, 30_000, `B to have seq ${base} before the catch-up`);
   const dup0 = remote.duplicates + remote.outOfOrder;
@@ -607,8 +584,8 @@ async function main(): Promise<void> {
     dbs.push(dbA, dbB);
     const [focusA, focusB] = await Promise.all([startFocusProcess(federationEnv(ia, ib, dbA)), startFocusProcess(federationEnv(ib, ia, dbB))]);
     foci.push(focusA, focusB);
-    const a = new Http(focusA.url, ADMIN_TOKEN);
-    const b = new Http(focusB.url, ADMIN_TOKEN);
+    const a = new GraphQLHttp(focusA.url, ADMIN_TOKEN);
+    const b = new GraphQLHttp(focusB.url, ADMIN_TOKEN);
     await until("both foci's components online", async () => {
       const [fa, fb] = await Promise.all([a.gql(`{ federation { online } }`), b.gql(`{ federation { online } }`)]);
       return fa.federation.online && fb.federation.online;

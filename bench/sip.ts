@@ -19,6 +19,7 @@ import { freeUdpPort } from "../api/test/support/net.ts";
 import { kamailioVersion as kamailioVersionOf, startKamailio, type KamailioProxy } from "../media/test/support/kamailio.ts";
 import { processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, percentile, table, writeResults } from "./lib/report.ts";
+import { GraphQLHttp } from "./lib/graphql.ts";
 
 // ---- parameters (fixed, so runs compare) ----
 const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
@@ -234,18 +235,12 @@ async function main(): Promise<void> {
     // one conference per focus ramp, so that the proxied ramp's callers (bench-1, bench-2, ... again) never meet
     // the direct ramp's users, and each roster grows the same way
     const createConference = async (subject: string): Promise<string> => {
-      const res = await fetch(`${focus!.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({
-          query: `mutation($input: ConferenceInput!) { createConference(input: $input) { id dialInCode } }`,
-          variables: { input: { subject, durationMin: 24 * 60, maxUsers: 10_000 } },
-        }),
-      });
-      const body = (await res.json()) as { data?: { createConference: { id: string; dialInCode: string } }; errors?: unknown[] };
-      if (!body.data) throw new Error(`createConference failed (HTTP ${res.status}): ${JSON.stringify(body.errors)}`);
-      log(`conference "${subject}" ${body.data.createConference.id}, dial-in code ${body.data.createConference.dialInCode}`);
-      return body.data.createConference.dialInCode;
+      const data = await new GraphQLHttp(focus!.url, ADMIN_TOKEN).gql<{ createConference: { id: string; dialInCode: string } }>(
+        `mutation($input: ConferenceInput!) { createConference(input: $input) { id dialInCode } }`,
+        { input: { subject, durationMin: 24 * 60, maxUsers: 10_000 } },
+      );
+      log(`conference "${subject}" ${data.createConference.id}, dial-in code ${data.createConference.dialInCode}`);
+      return data.createConference.dialInCode;
     };
     const code = await createConference("bench sip");
     const proxiedCode = await createConference("bench sip behind Kamailio");
