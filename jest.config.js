@@ -4,7 +4,7 @@ const common = { extensionsToTreatAsEsm: [".ts"], transform, testEnvironment: "n
 
 export default {
   projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/**/src/**/*.test.ts"], testPathIgnorePatterns: ["/node_modules/"] },
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/**/src/**/*.test.ts", "<rootDir>/web/lib/**/*.test.ts"], testPathIgnorePatterns: ["/node_modules/"] },
     {
       ...common,
       displayName: "integration",
