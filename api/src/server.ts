@@ -16,6 +16,7 @@ import { createPrismaClient, migrateDatabase, providerOf, type PrismaClient } fr
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { TokenStore } from "./auth/tokens.ts";
+import { AccountStore } from "./auth/accounts.ts";
 import { requireConference } from "./auth/policy.ts";
 import { buildSchema, limitRules, allRules } from "./graphql/schema.ts";
 import { makeFormatError, toPublicError } from "./graphql/errors.ts";
@@ -56,6 +57,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     onSchedulerError: (err) => log.error({ err }, "scheduler sweep failed"),
   });
   const tokens = new TokenStore(db);
+  const accounts = new AccountStore(db, tokens);
   const bootstrapSecret = await tokens.bootstrapAdmin(config.ADMIN_TOKEN);
   const metrics = new FocusMetrics(domain.bus);
   const schema = buildSchema();
@@ -74,7 +76,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const wsRules = allRules(limits);
   const wsContext = async (connectionParams: Record<string, unknown> | undefined): Promise<ApiContext> => {
     const auth = connectionParams?.authorization ?? connectionParams?.Authorization;
-    return { principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens, federation: federationView };
+    return { principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens, accounts, federation: federationView };
   };
   const formatResult = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors?.length) return result;
@@ -184,7 +186,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     "/graphql",
     express.json({ limit: "256kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens, federation: federationView }),
+      context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens, accounts, federation: federationView }),
     }),
   );
   // Requests that fail before GraphQL (malformed JSON, a body too large). Express' default handler would

@@ -12,6 +12,7 @@ import { buildSchema as parseSdl, type GraphQLObjectType } from "graphql";
 import type { Client } from "graphql-ws";
 import type { Actor, ConferenceDomain, Role } from "@dcon/core";
 import { TokenStore } from "../src/auth/tokens.ts";
+import { AccountStore } from "../src/auth/accounts.ts";
 import { typeDefs } from "../src/graphql/schema.ts";
 import {
   ADMIN_TOKEN, HttpClient, freshDatabaseUrl, spawnFocus, startTestFocus, usingPostgres, wsClient, type GraphQLResponse, type TestFocus,
@@ -47,6 +48,7 @@ const QUERY_MATRIX = `
   conferenceState                                     U    U    U       ok    ok    ok    ok    ok     ok    F
   events                                              U    U    U       ok    ok    ok    ok    ok     ok    F
   tokens                                              U    U    U       ok    F     F     F     F      F     F
+  accounts                                            U    U    U       ok    F     F     F     F      F     F
   federation                                          U    U    U       ok    ok    ok    ok    ok     ok    ok
   peerConferences                                     U    U    U       BAD   BAD   BAD   BAD   BAD    BAD   BAD
 `;
@@ -97,6 +99,11 @@ const MUTATION_MATRIX = `
   revokeToken (a global token)                        U    U    U       ok    F     F     F     F      F     F
   revokeToken (a token of one's own user)             U    U    U       ok    ok    ok    ok    ok     ok    F
   revokeToken (an ADMINISTRATOR's token)              U    U    U       ok    ok    ok    F     F      F     F
+  createAccount                                       U    U    U       ok    F     F     F     F      F     F
+  setAccountPassword                                  U    U    U       ok    F     F     F     F      F     F
+  deleteAccount                                       U    U    U       ok    F     F     F     F      F     F
+  signIn                                              ok   ok   ok      ok    ok    ok    ok    ok     ok    ok
+  signOut                                             U    U    U       ok    ok    ok    ok    ok     ok    ok
 `;
 
 /** Over WebSocket, U shows as the socket closed with 4403 at connection; F as an error on the subscription. */
@@ -146,12 +153,14 @@ const cases = (m: Map<string, Record<Principal, Outcome>>) =>
 // ---------------------------------------------------------------------------------------------------------
 let t: TestFocus;
 let tokens: TokenStore;
+let accounts: AccountStore;
 const domain = (): ConferenceDomain => t.focus.domain;
 const SYSTEM: Actor = { kind: "system", id: "authorization-test" };
 const JUNK_TOKEN = `dcon_${randomBytes(32).toString("base64url")}`;
 let revokedSecret: string;
 let integratorSecret: string;
 let bModeratorSecret: string;
+let bModerator: { id: string; conferenceId: string };
 let conferenceB: string;
 
 type UserKey = Role | "target" | "targetAdmin";
@@ -263,6 +272,8 @@ interface Op {
 }
 interface MutationCase {
   arrange?(w: World, who: Principal): Promise<void>;
+  /** the caller's token, for a case that uses it up (signOut): a fresh one of the caller's kind */
+  token?(who: Principal, w: World): Promise<string | null>;
   op(w: World, who: Principal): Op;
   /** whether the operation's effect is in the store */
   done(w: World, who: Principal): Promise<boolean>;
@@ -506,6 +517,42 @@ const MUTATION_CASES: Record<string, MutationCase> = {
     op: (w) => ({ query: `mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, variables: { id: w.bag.token } }),
     done: async (w) => (await t.focus.db.apiToken.findUnique({ where: { id: w.bag.token! } }))!.revokedAt !== null,
   },
+  createAccount: {
+    op: (w) => ({ query: `mutation($u: String!) { createAccount(username: $u, password: "a good password", role: ADMIN) { id } }`, variables: { u: `acct-${w.tag}` } }),
+    done: async (w) => (await t.focus.db.account.count({ where: { username: `acct-${w.tag}` } })) > 0,
+  },
+  setAccountPassword: {
+    arrange: async (w) => {
+      w.bag.account = (await accounts.create({ username: `acct-${w.tag}`, password: "the first password", role: "INTEGRATOR" })).id;
+      w.bag.hash = (await t.focus.db.account.findUniqueOrThrow({ where: { id: w.bag.account } })).passwordHash;
+    },
+    op: (w) => ({ query: `mutation($id: ID!) { setAccountPassword(id: $id, password: "the second password") { id } }`, variables: { id: w.bag.account } }),
+    done: async (w) => (await t.focus.db.account.findUniqueOrThrow({ where: { id: w.bag.account! } })).passwordHash !== w.bag.hash,
+  },
+  deleteAccount: {
+    arrange: async (w) => void (w.bag.account = (await accounts.create({ username: `acct-${w.tag}`, password: "the first password", role: "INTEGRATOR" })).id),
+    op: (w) => ({ query: `mutation($id: ID!) { deleteAccount(id: $id) }`, variables: { id: w.bag.account } }),
+    done: async (w) => (await t.focus.db.account.findUnique({ where: { id: w.bag.account! } })) === null,
+  },
+  // needs no token: whatever the caller sends, the name and password decide
+  signIn: {
+    arrange: async (w) => void (await accounts.create({ username: `acct-${w.tag}`, password: "the first password", role: "INTEGRATOR" })),
+    op: (w) => ({ query: `mutation($u: String!) { signIn(username: $u, password: "the first password") { secret } }`, variables: { u: `acct-${w.tag}` } }),
+    done: async (w) => (await t.focus.db.apiToken.count({ where: { name: `session of acct-${w.tag}` } })) > 0,
+  },
+  signOut: {
+    token: async (who, w) => {
+      const issued = who === "admin" || who === "integ" ? await tokens.issueGlobal(`signs out ${w.tag}`, who === "admin" ? "ADMIN" : "INTEGRATOR")
+        : who === "B:MOD" ? await tokens.issueForUser(`signs out ${w.tag}`, bModerator)
+        : isTokenOfA(who) ? await tokens.issueForUser(`signs out ${w.tag}`, { id: w.user[ROLE_OF[who]!].id, conferenceId: w.a })
+        : null;
+      if (!issued) return tokenOf(who, w);
+      w.bag.self = issued.token.id;
+      return issued.secret;
+    },
+    op: () => ({ query: `mutation { signOut { id } }` }),
+    done: async (w) => w.bag.self !== undefined && (await t.focus.db.apiToken.findUniqueOrThrow({ where: { id: w.bag.self } })).revokedAt !== null,
+  },
   "revokeToken (a global token)": {
     arrange: async (w) => void (w.bag.token = (await tokens.issueGlobal("to revoke", "INTEGRATOR")).token.id),
     op: (w) => ({ query: `mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, variables: { id: w.bag.token } }),
@@ -551,6 +598,7 @@ const QUERY_CASES: Record<string, QueryCase> = {
   conferenceState: { op: (w) => ({ query: `query($c: ID!) { conferenceState(conferenceId: $c) { conference { id } } }`, variables: { c: w.a } }) },
   events: { op: (w) => ({ query: `query($c: ID!) { events(conferenceId: $c) { seq type } }`, variables: { c: w.a } }), check: (d) => expect(d.events[0].type).toBe("CONFERENCE_CREATED") },
   tokens: { op: () => ({ query: `{ tokens { id role } }` }), check: (d) => expect(d.tokens.length).toBeGreaterThan(2) },
+  accounts: { op: () => ({ query: `{ accounts { id username } }` }), check: (d, _who, w) => expect(d.accounts).toContainEqual({ id: w.bag.account, username: "shared-account" }) },
   peerConferences: { op: () => ({ query: `{ peerConferences(island: "island-b.test") { id } }` }) },
   federation: {
     op: () => ({ query: `{ federation { island enabled online peers { island } } }` }),
@@ -623,6 +671,7 @@ async function firstOver(token: string | null, op: Op): Promise<WsResult> {
 beforeAll(async () => {
   t = await startTestFocus();
   tokens = new TokenStore(t.focus.db);
+  accounts = new AccountStore(t.focus.db, tokens);
   integratorSecret = (await t.admin.must(`mutation { issueToken(name: "integrator", role: INTEGRATOR) { secret } }`)).issueToken.secret;
   const revoked = await t.admin.must(`mutation { issueToken(name: "soon revoked admin", role: ADMIN) { secret token { id } } }`);
   revokedSecret = revoked.issueToken.secret;
@@ -630,11 +679,12 @@ beforeAll(async () => {
 
   const b = await domain().conferences.create(SYSTEM, { subject: "B", users: [{ entity: "sip:moderator@b.test", role: "MODERATOR" }] });
   conferenceB = b.id;
-  const [bModerator] = await domain().roster.list(b.id);
-  bModeratorSecret = (await tokens.issueForUser("B moderator", bModerator!)).secret;
+  bModerator = (await domain().roster.list(b.id))[0]!;
+  bModeratorSecret = (await tokens.issueForUser("B moderator", bModerator)).secret;
 
   shared = await makeWorld(["ADMINISTRATOR", "MODERATOR", "PARTICIPANT", "OBSERVER"]);
   shared.bag.bp = (await domain().conferences.createBlueprint({ name: "shared blueprint" })).id;
+  shared.bag.account = (await accounts.create({ username: "shared-account", password: "the shared password", role: "INTEGRATOR" })).id;
   for (const who of PRINCIPALS) sharedTokens.set(who, await tokenOf(who, shared));
 });
 afterAll(async () => {
@@ -676,7 +726,7 @@ describe("authorization matrix", () => {
     } else {
       w = await deniedWorld(op, who);
     }
-    const token = await tokenOf(who, w);
+    const token = await (c.token ?? tokenOf)(who, w);
     expect(await c.done(w, who)).toBe(false); // the effect is not there before
     const { query, variables } = c.op(w, who);
     const r = await as(token).request(query, variables);
@@ -839,7 +889,7 @@ describe("query limits", () => {
 // 4. Secrets never reach the log
 // ---------------------------------------------------------------------------------------------------------
 describe("secrets in the log", () => {
-  test("PINs, token secrets and the admin token never appear in a real focus' output at LOG_LEVEL=trace", async () => {
+  test("PINs, passwords, token secrets and the admin token never appear in a real focus' output at LOG_LEVEL=trace", async () => {
     // NODE_ENV=production as deployed (Jest's NODE_ENV=test would silence express' own error logging)
     const focus = await spawnFocus({ DATABASE_URL: await freshDatabaseUrl(), LOG_LEVEL: "trace", NODE_ENV: "production" });
     const streamsClosed = new Promise((resolve) => focus.child.once("close", resolve));
@@ -869,6 +919,13 @@ describe("secrets in the log", () => {
       } finally {
         await ws.dispose();
       }
+      // account passwords: made, signed in with (wrong, then right, inline in the query text), changed
+      const account = (await admin.must(`mutation($p: String!) { createAccount(username: "logged", password: $p, role: INTEGRATOR) { id } }`, { p: "pw-31415926535" })).createAccount;
+      const wrongPassword = await admin.request(`mutation($p: String!) { signIn(username: "logged", password: $p) { secret } }`, { p: "pw-27182818284" });
+      expect(wrongPassword.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      const session = (await admin.must(`mutation { signIn(username: "logged", password: "pw-31415926535") { secret } }`)).signIn.secret as string;
+      await admin.must(`mutation($id: ID!, $p: String!) { setAccountPassword(id: $id, password: $p) { id } }`, { id: account.id, p: "pw-16180339887" });
+      secrets.push("pw-31415926535", "pw-27182818284", "pw-16180339887", session);
       // the same secrets in requests that fail before GraphQL: malformed JSON, a body too large
       const raw = (body: string) => fetch(`${focus.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${integ}` }, body });
       expect((await raw(`{"query":"mutation { joinConference(pin: \\"48151623\\") }","variables":{"token":"${conf}"} oops`)).status).toBe(400);

@@ -56,6 +56,21 @@ export class TokenStore {
     return { token, secret };
   }
 
+  /** A sign-in's session: a global token of the account's role, linked to it so the account can end it. */
+  async issueForAccount(account: { id: string; username: string; role: "ADMIN" | "INTEGRATOR" }): Promise<{ token: Db.ApiToken; secret: string }> {
+    const secret = newSecret();
+    const token = await this.db.apiToken.create({
+      data: { name: checkName(`session of ${account.username}`), role: account.role, secretHash: hashSecret(secret), accountId: account.id },
+    });
+    return { token, secret };
+  }
+
+  /** Ends every open session of an account (a new password, say); returns how many. */
+  async revokeForAccount(accountId: string, db: Pick<PrismaClient, "apiToken"> = this.db): Promise<number> {
+    const { count } = await db.apiToken.updateMany({ where: { accountId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return count;
+  }
+
   async get(id: string): Promise<Db.ApiToken> {
     const t = await this.db.apiToken.findUnique({ where: { id } });
     if (!t) throw new DomainError(ErrorCode.NOT_FOUND, `token ${id} does not exist`);

@@ -1,5 +1,6 @@
 import type { ConferenceDomain } from "@dcon/core";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
+import type { AccountStore } from "../auth/accounts.ts";
 
 /** How federation with one peer island stands (for the Islands view). */
 export interface IslandStatus {
@@ -23,6 +24,7 @@ export interface ApiContext {
   principal: Principal | null;
   domain: ConferenceDomain;
   tokens: TokenStore;
+  accounts: AccountStore;
   /** null when this focus does not federate */
   federation: FederationView | null;
 }

@@ -129,6 +129,10 @@ const Query: Record<string, R> = {
     requireAdmin(ctx.principal);
     return ctx.tokens.list();
   },
+  accounts: async (_p, _a, ctx) => {
+    requireAdmin(ctx.principal);
+    return ctx.accounts.list();
+  },
   peerConferences: async (_p, { island }, ctx) => {
     authenticated(ctx.principal);
     if (!ctx.federation) throw new DomainError(ErrorCode.BAD_USER_INPUT, "this focus does not federate (no XMPP_SERVICE)", undefined, "island");
@@ -284,6 +288,22 @@ const Mutation: Record<string, R> = {
     }
     return ctx.tokens.revoke(id);
   },
+  createAccount: async (_p, { username, password, role }, ctx) => {
+    requireAdmin(ctx.principal);
+    return ctx.accounts.create({ username, password, role });
+  },
+  setAccountPassword: async (_p, { id, password }, ctx) => {
+    requireAdmin(ctx.principal);
+    return ctx.accounts.setPassword(id, password);
+  },
+  deleteAccount: async (_p, { id }, ctx) => {
+    requireAdmin(ctx.principal);
+    await ctx.accounts.delete(id);
+    return id;
+  },
+  // the one operation without a token: it is how a person gets one
+  signIn: async (_p, { username, password }, ctx) => ctx.accounts.signIn(username, password),
+  signOut: async (_p, _a, ctx) => ctx.tokens.revoke(authenticated(ctx.principal).tokenId),
 };
 
 const Subscription = {
