@@ -7,7 +7,8 @@ import { SESSION_COOKIE_NAME } from "./lib/cookie-names";
 
 export function proxy(request: NextRequest): NextResponse {
   if (request.cookies.has(SESSION_COOKIE_NAME)) return NextResponse.next();
-  if (request.nextUrl.pathname.endsWith("/live")) return new NextResponse("sign in first", { status: 401 });
+  // a stream or a download answers with a status; a page sends the visitor to sign in
+  if (/\/(live|ics)$/.test(request.nextUrl.pathname)) return new NextResponse("sign in first", { status: 401 });
   return NextResponse.redirect(new URL("/sign-in", request.url));
 }
 

@@ -74,3 +74,17 @@ test("a participant's conference token is turned away; a moderator's lands in it
   // a conference moderator has no global schedule in the menu
   expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Schedule" }).count()).toBe(0);
 });
+
+test("the portal fetches nothing from anywhere but itself (no fonts, no telemetry)", async () => {
+  const page = await portal.newPage();
+  const elsewhere: string[] = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(portal.url) && !r.url().startsWith("data:")) elsewhere.push(r.url());
+  });
+  await portal.signIn(page);
+  for (const path of ["/schedule", "/schedule?view=week", "/conferences/new", "/islands"]) {
+    await page.goto(path);
+    await page.waitForLoadState("networkidle");
+  }
+  expect(elsewhere).toEqual([]);
+});

@@ -66,6 +66,8 @@ export async function startTestPortal(opts: { focusEnv?: Record<string, string> 
       browser: b,
       async newPage({ width = 1280, height = 900, timezoneId = "Europe/Rome" } = {}) {
         const context = await b.newContext({ baseURL: url, viewport: { width, height }, timezoneId, locale: "en-GB" });
+        // the zone the portal would learn from the page's first load (whose refresh would race the test's next step)
+        await context.addCookies([{ name: "dcon_tz", value: encodeURIComponent(timezoneId), url }]);
         contexts.push(context);
         return context.newPage();
       },

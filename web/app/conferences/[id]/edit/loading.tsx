@@ -1,0 +1,3 @@
+export default function Loading() {
+  return <p className="muted" role="status">Loading the conference…</p>;
+}
