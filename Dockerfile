@@ -1,4 +1,4 @@
-# The focus image. Build: docker build -t dcon-focus .
+# The focus image (the focus and its moderator portal). Build: docker build -t dcon-focus .
 FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -14,6 +14,9 @@ COPY prisma/scripts prisma/scripts
 COPY prisma/src prisma/src
 RUN npm ci --no-audit --no-fund
 COPY . .
-ENV HOST=0.0.0.0 PORT=4000 NODE_ENV=production
-EXPOSE 4000
-CMD ["npx", "tsx", "api/src/main.ts"]
+# the moderator portal is built into the image (offline: no fonts or telemetry to fetch)
+RUN NEXT_TELEMETRY_DISABLED=1 npm run build:web
+ENV HOST=0.0.0.0 PORT=4000 PORTAL_PORT=3000 NODE_ENV=production
+EXPOSE 4000 3000
+# the focus and its portal, stopped together
+CMD ["node", "scripts/start.mjs"]

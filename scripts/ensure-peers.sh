@@ -10,6 +10,7 @@ command -v linphonec >/dev/null 2>&1 || missing+=(linphone-cli)
 command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v prosody >/dev/null 2>&1 || missing+=(prosody lua-unbound)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing test peers: ${missing[*]}" >&2

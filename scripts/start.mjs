@@ -5,8 +5,8 @@
  * FOCUS_URL (the focus' own HOST:PORT here). On the first start (or after `git pull` changed web/) the
  * portal is built, offline, which takes a few seconds. PORTAL_ENABLED=false starts the focus alone.
  *
- * Environment: everything the focus reads (README, configuration), plus PORTAL_PORT (3000) and
- * PORTAL_HOST (HOST, else 127.0.0.1).
+ * Environment: everything the focus reads (README, configuration), plus PORTAL_PORT (3000),
+ * PORTAL_HOST (HOST, else 127.0.0.1) and FOCUS_SIP_DOMAIN (the dial-in address pages show).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -23,6 +23,9 @@ const focusPort = env.PORT ?? "4000";
 const portalHost = env.PORTAL_HOST ?? focusHost;
 const portalPort = env.PORTAL_PORT ?? "3000";
 const withPortal = env.PORTAL_ENABLED !== "false";
+/** where phones call, as the live room shows it (sip:<code>@<this>): the focus' SIP address unless given */
+const sipHost = env.SIP_ADVERTISED_HOST ?? env.SIP_HOST ?? (focusHost === "0.0.0.0" ? "127.0.0.1" : focusHost);
+const sipDomain = env.FOCUS_SIP_DOMAIN ?? (env.SIP_PORT && env.SIP_PORT !== "5060" && env.SIP_PORT !== "0" ? `${sipHost}:${env.SIP_PORT}` : sipHost);
 
 /** newest modification time under the portal's sources (the build is stale when they are newer) */
 function newestSource(dir) {
@@ -79,6 +82,10 @@ process.on("SIGTERM", () => stop("SIGTERM"));
 
 launch("focus", ["--import", "tsx", join(repo, "api", "src", "main.ts")], repo, {});
 if (withPortal) {
-  launch("portal", [nextBin, "start", "-p", portalPort, "-H", portalHost], web, { FOCUS_URL: `http://${focusHost === "0.0.0.0" ? "127.0.0.1" : focusHost}:${focusPort}`, NODE_ENV: "production" });
+  launch("portal", [nextBin, "start", "-p", portalPort, "-H", portalHost], web, {
+    FOCUS_URL: `http://${focusHost === "0.0.0.0" ? "127.0.0.1" : focusHost}:${focusPort}`,
+    FOCUS_SIP_DOMAIN: sipDomain,
+    NODE_ENV: "production",
+  });
   process.stdout.write(`portal: the moderator portal will be at http://${portalHost}:${portalPort} (sign in with the admin token)\n`);
 }
