@@ -30,3 +30,27 @@ describe("configuration", () => {
     expect(() => loadConfig({ SIP_ADVERTISED_HOST: "focus.example" })).toThrow(/must be an IP address/);
   });
 });
+
+describe("rate limit settings", () => {
+  it("are on by default, with the documented defaults, and X-Forwarded-For is not trusted", () => {
+    expect(loadConfig({})).toMatchObject({
+      RATE_LIMIT_ENABLED: true, SIGNIN_FAILURES_PER_NAME: 5, SIGNIN_ATTEMPTS_PER_MINUTE: 20, PIN_FAILURES_PER_ADDRESS: 10,
+      WS_CONNECTIONS_PER_SECOND: 20, HTTP_REQUESTS_PER_SECOND: 50, TRUST_PROXY: 0,
+    });
+  });
+
+  it("takes 0 as off, TRUST_PROXY as true, false or a count of proxies", () => {
+    expect(loadConfig({ WS_CONNECTIONS_PER_SECOND: "0", RATE_LIMIT_ENABLED: "false" })).toMatchObject({ WS_CONNECTIONS_PER_SECOND: 0, RATE_LIMIT_ENABLED: false });
+    expect(loadConfig({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+  });
+
+  it("names bad values", () => {
+    expect(() => loadConfig({ SIGNIN_FAILURES_PER_NAME: "-1" })).toThrow(/SIGNIN_FAILURES_PER_NAME: must be 0 \(off\) or more/);
+    expect(() => loadConfig({ PIN_FAILURES_PER_ADDRESS: "ten" })).toThrow(/PIN_FAILURES_PER_ADDRESS/);
+    expect(() => loadConfig({ HTTP_REQUESTS_PER_SECOND: "1.5" })).toThrow(/HTTP_REQUESTS_PER_SECOND/);
+    expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY: must be true, false or the number of proxies/);
+    expect(() => loadConfig({ TRUST_PROXY: "11" })).toThrow(/TRUST_PROXY/);
+  });
+});

@@ -5,6 +5,25 @@ import { PeerIslandsSchema } from "@dcon/federation";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
+/**
+ * The rate limits' defaults (README, Configuration). Each is a bucket refilling at that rate, so the
+ * counts are per window over any long stretch: see api/src/limits.ts for the windows. 0 turns one off.
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  /** failed sign-ins per user name per 15 minutes */
+  SIGNIN_FAILURES_PER_NAME: 5,
+  /** sign-in attempts per client address per minute */
+  SIGNIN_ATTEMPTS_PER_MINUTE: 20,
+  /** wrong PINs per 10 minutes: per source address over SIP, per token over GraphQL */
+  PIN_FAILURES_PER_ADDRESS: 10,
+  /** new WebSocket connections per client address per second (bursts of twice that) */
+  WS_CONNECTIONS_PER_SECOND: 20,
+  /** HTTP requests to /graphql per client address per second (bursts of twice that) */
+  HTTP_REQUESTS_PER_SECOND: 50,
+} as const;
+
+const limit = (max: number, dflt: number) => z.coerce.number().int().min(0, "must be 0 (off) or more").max(max).default(dflt);
+
 export const ConfigSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -62,6 +81,22 @@ export const ConfigSchema = z.object({
     return peers.data;
   }),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** false: no rate limit at all (benchmarks from one load generator); the limits below otherwise, 0 turning one off */
+  RATE_LIMIT_ENABLED: bool.default(true),
+  SIGNIN_FAILURES_PER_NAME: limit(1000, RATE_LIMIT_DEFAULTS.SIGNIN_FAILURES_PER_NAME),
+  SIGNIN_ATTEMPTS_PER_MINUTE: limit(100_000, RATE_LIMIT_DEFAULTS.SIGNIN_ATTEMPTS_PER_MINUTE),
+  PIN_FAILURES_PER_ADDRESS: limit(10_000, RATE_LIMIT_DEFAULTS.PIN_FAILURES_PER_ADDRESS),
+  WS_CONNECTIONS_PER_SECOND: limit(100_000, RATE_LIMIT_DEFAULTS.WS_CONNECTIONS_PER_SECOND),
+  HTTP_REQUESTS_PER_SECOND: limit(100_000, RATE_LIMIT_DEFAULTS.HTTP_REQUESTS_PER_SECOND),
+  /**
+   * How many reverse proxies in front of the focus append the client's address to X-Forwarded-For:
+   * false (0, the default: the header is ignored, as any client can write it), true (1) or a number.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9]|10)$/, "must be true, false or the number of proxies in front (0 to 10)")
+    .default("false")
+    .transform((v) => (v === "true" ? 1 : v === "false" ? 0 : Number(v))),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -19,12 +19,15 @@ import { TokenStore } from "./auth/tokens.ts";
 import { AccountStore } from "./auth/accounts.ts";
 import { requireConference } from "./auth/policy.ts";
 import { buildSchema, limitRules, allRules } from "./graphql/schema.ts";
-import { makeFormatError, toPublicError } from "./graphql/errors.ts";
+import { ApiErrorCode, makeFormatError, toPublicError } from "./graphql/errors.ts";
 import type { ApiContext, FederationView } from "./graphql/context.ts";
 import { conferenceIcs } from "./ics.ts";
 import { FocusMetrics } from "./http/metrics.ts";
 import { startSip, type SipFace } from "./sip.ts";
 import { startFederation, type FederationFace } from "./federation.ts";
+import { FocusLimits } from "./limits.ts";
+import { clientAddress } from "./http/client-address.ts";
+import { addressKey, RateLimiter } from "./http/rate-limit.ts";
 
 export interface Focus {
   readonly url: string;
@@ -63,6 +66,16 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const schema = buildSchema();
   const formatError = makeFormatError(log);
   const limits = { maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST };
+  // Every refusal is counted; it is logged at most once a minute per limit and address, so a flood
+  // being refused does not flood the log. The log names the limit and the address, never a key.
+  const refusalLog = new RateLimiter({ burst: 1, rate: 1, perMs: 60_000 });
+  const rateLimits = new FocusLimits(config, {
+    onLimited: (limit, address) => {
+      metrics.rateLimited.inc({ limit });
+      if (refusalLog.take(`${limit} ${address === null ? "" : addressKey(address)}`).ok) log.warn({ limit, address }, "rate limited (logged once a minute per limit and address)");
+    },
+  });
+  const addressOf = (req: http.IncomingMessage) => clientAddress(req, rateLimits.trustedProxies);
   /** set once federation has started (resolvers read it per request) */
   let federationView: FederationView | null = null;
   let federation: FederationFace | null = null;
@@ -72,11 +85,37 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const httpServer = http.createServer(app);
 
   // ---- WebSocket: graphql-ws on the same port and path ----
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 64 * 1024 });
+  // noServer: the upgrade is ours to look at first. A client over its rate of new connections is refused
+  // with 429 Too Many Requests (RFC 6585 section 4, with Retry-After: RFC 9110 section 10.2.3) instead of
+  // the 101 (RFC 6455 section 4.2.2: a server that does not accept a connection answers with an HTTP error
+  // status; section 4.1: the client then handles it by HTTP's rules), before graphql-ws, a token lookup or a
+  // socket's buffers cost anything.
+  const wsServer = new WebSocketServer({ noServer: true, path: "/graphql", maxPayload: 64 * 1024 });
+  const onUpgrade = (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => {
+    if (wsServer.shouldHandle(req)) {
+      const retryAfter = rateLimits.websocket(addressOf(req));
+      if (retryAfter !== null) {
+        socket.on("error", () => {}); // a client gone before the refusal is written (ws handles the others' errors)
+        const body = `too many new connections: try again in ${retryAfter} s\n`;
+        socket.end(
+          `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${retryAfter}\r\nConnection: close\r\n` +
+          `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+        socket.once("finish", () => socket.destroy());
+        return;
+      }
+    }
+    // other paths: ws answers 400, as it did when it listened on the server itself
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit("connection", ws, req));
+  };
+  httpServer.on("upgrade", onUpgrade);
   const wsRules = allRules(limits);
-  const wsContext = async (connectionParams: Record<string, unknown> | undefined): Promise<ApiContext> => {
+  const wsContext = async (connectionParams: Record<string, unknown> | undefined, req: http.IncomingMessage): Promise<ApiContext> => {
     const auth = connectionParams?.authorization ?? connectionParams?.Authorization;
-    return { principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens, accounts, federation: federationView };
+    return {
+      principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens, accounts, federation: federationView,
+      limits: rateLimits, clientAddress: addressOf(req),
+    };
   };
   const formatResult = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors?.length) return result;
@@ -85,9 +124,9 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const wsCleanup = useServer<Record<string, unknown>, { opened: boolean }>(
     {
       schema,
-      context: (ctx) => wsContext(ctx.connectionParams),
+      context: (ctx) => wsContext(ctx.connectionParams, ctx.extra.request),
       onConnect: async (ctx) => {
-        const c = await wsContext(ctx.connectionParams);
+        const c = await wsContext(ctx.connectionParams, ctx.extra.request);
         if (!c.principal) return false; // closes with 4403 Forbidden (graphql-ws close code)
         ctx.extra.opened = true;
         metrics.wsConnections.inc();
@@ -178,15 +217,26 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
         res.status(500).json({ error: { code: "INTERNAL_SERVER_ERROR", message: "internal error" } });
         return;
       }
-      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404 }[mapped.extensions.code as string] ?? 400;
+      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429 }[mapped.extensions.code as string] ?? 400;
       res.status(status).json({ error: { code: mapped.extensions.code, message: mapped.message } });
     }
   });
   app.use(
     "/graphql",
+    (req, res, next) => {
+      // Before the body is read: a flood costs no parsing. 429 with Retry-After (RFC 6585 section 4), the
+      // body shaped as a GraphQL response so clients read it like any other error.
+      const retryAfter = rateLimits.http(addressOf(req));
+      if (retryAfter === null) return next();
+      res.status(429).setHeader("Retry-After", String(retryAfter)).setHeader("Connection", "close");
+      res.json({ errors: [{ message: `too many requests: try again in ${retryAfter} s`, extensions: { code: ApiErrorCode.RATE_LIMITED, retryAfter } }] });
+    },
     express.json({ limit: "256kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ principal: await tokens.authenticate(req.headers.authorization), domain, tokens, accounts, federation: federationView }),
+      context: async ({ req }) => ({
+        principal: await tokens.authenticate(req.headers.authorization), domain, tokens, accounts, federation: federationView,
+        limits: rateLimits, clientAddress: addressOf(req),
+      }),
     }),
   );
   // Requests that fail before GraphQL (malformed JSON, a body too large). Express' default handler would
@@ -208,7 +258,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   });
   const port = (httpServer.address() as AddressInfo).port;
   domain.scheduler.start();
-  const sip = config.SIP_ENABLED ? await startSip(config, domain, log) : null;
+  const sip = config.SIP_ENABLED ? await startSip(config, domain, log, rateLimits.sipPins) : null;
   if (config.XMPP_SERVICE) {
     federation = await startFederation(config, domain, log);
     federationView = federation.view;
@@ -232,6 +282,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
         await sip?.close();
         await federation?.close();
         await domain.close();
+        httpServer.off("upgrade", onUpgrade);
         for (const client of wsServer.clients) client.close(1001, "Going away");
         await apollo.stop();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -1,7 +1,7 @@
 /** Starts the focus' SIP face (media/) on the configured port, wired to the domain and the logger. */
 import { readFileSync } from "node:fs";
 import type { ConferenceDomain } from "@dcon/core";
-import { BfcpIdentities, BfcpTransport, CascadeLegs, ConferenceSipService, FloorControlServer, SipEndpoint, type SipRequest } from "@dcon/media";
+import { BfcpIdentities, BfcpTransport, CascadeLegs, ConferenceSipService, FloorControlServer, SipEndpoint, type PinAttemptLimit, type SipRequest } from "@dcon/media";
 import { CASCADE_HEADER, cascadeHeaderValue, verifyCascadeHeader } from "@dcon/federation";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
@@ -17,7 +17,7 @@ export interface SipFace {
   close(): Promise<void>;
 }
 
-export async function startSip(config: Config, domain: ConferenceDomain, log: Logger): Promise<SipFace> {
+export async function startSip(config: Config, domain: ConferenceDomain, log: Logger, pinAttempts: PinAttemptLimit | null = null): Promise<SipFace> {
   const host = config.SIP_HOST ?? config.HOST;
   const sipLog = log.child({ part: "sip" });
   const endpoint = await SipEndpoint.listen({ host, port: config.SIP_PORT, userAgent: "dcon-focus" });
@@ -59,6 +59,7 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     rtpPorts: { min: config.RTP_PORT_MIN, max: config.RTP_PORT_MAX },
     log: sipLog,
     ...(peerSecrets.size > 0 ? { peerFocus } : {}),
+    ...(pinAttempts ? { pinAttempts } : {}),
     ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port, tls: bfcp.transport.tls } } : {}),
   });
   // Audio across islands: a call to each replica's home focus, at the SIP address FEDERATION_PEERS gives it.

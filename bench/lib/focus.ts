@@ -23,12 +23,16 @@ export interface FocusProcess {
 /**
  * Starts `node --import tsx api/src/main.ts` (one process, so its pid is the focus' own) on a free port
  * and waits until /healthz answers. With LOG_LEVEL=warn the focus logs no URL, so the port is chosen here.
+ * Rate limits are off (RATE_LIMIT_ENABLED=false): the load generator is one address opening 1,000+
+ * WebSocket subscribers, hundreds of requests and SIP calls a second, which the per-address limits exist
+ * to refuse; the benchmarks measure the focus' capacity, not its limits (a run may still pass
+ * RATE_LIMIT_ENABLED=true in `env` to measure with them).
  */
 export async function startFocusProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<FocusProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(repo, "api", "src", "main.ts")], {
     cwd: repo,
-    env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: String(port), SIP_PORT: "0", LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: String(port), SIP_PORT: "0", LOG_LEVEL: "warn", RATE_LIMIT_ENABLED: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

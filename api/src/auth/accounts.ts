@@ -13,6 +13,15 @@ export type AccountRole = "ADMIN" | "INTEGRATOR";
 export type Account = Omit<Db.Account, "passwordHash">;
 
 const USERNAME = /^[a-z0-9._-]{3,64}$/;
+
+/**
+ * The account name a sign-in attempt is for: names are stored lower-case, and a phone's keyboard
+ * capitalising the first letter should not matter; null when it cannot be any account's name.
+ */
+export function accountName(username: string): string | null {
+  const name = username.trim().toLowerCase();
+  return USERNAME.test(name) ? name : null;
+}
 const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 200;
 /** one message for both, so an answer does not tell whether the name exists */
@@ -92,9 +101,8 @@ export class AccountStore {
    * answer after the same work (an unknown name still costs one scrypt).
    */
   async signIn(username: string, password: string): Promise<{ token: Db.ApiToken; secret: string }> {
-    // names are stored lower-case; a phone's keyboard capitalising the first letter should not matter
-    const name = username.trim().toLowerCase();
-    const account = USERNAME.test(name) ? await this.db.account.findUnique({ where: { username: name } }) : null;
+    const name = accountName(username);
+    const account = name ? await this.db.account.findUnique({ where: { username: name } }) : null;
     const ok = await verifyPassword(password, account?.passwordHash ?? null);
     if (!ok || !account) throw new AuthError("UNAUTHENTICATED", WRONG_CREDENTIALS);
     return this.tokens.issueForAccount({ id: account.id, username: account.username, role: checkRole(account.role) });

@@ -1,6 +1,7 @@
 import type { ConferenceDomain } from "@dcon/core";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
 import type { AccountStore } from "../auth/accounts.ts";
+import type { FocusLimits } from "../limits.ts";
 
 /** How federation with one peer island stands (for the Islands view). */
 export interface IslandStatus {
@@ -27,4 +28,8 @@ export interface ApiContext {
   accounts: AccountStore;
   /** null when this focus does not federate */
   federation: FederationView | null;
+  /** the rate limits (sign-in, PINs) */
+  limits: FocusLimits;
+  /** the client's address (see http/client-address.ts: the peer, or X-Forwarded-For behind TRUST_PROXY) */
+  clientAddress: string;
 }

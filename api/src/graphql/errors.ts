@@ -6,6 +6,7 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { DomainError } from "@dcon/core";
 import { AuthError } from "../auth/policy.ts";
+import { RateLimitedError } from "../http/rate-limit.ts";
 import type { Logger } from "../logger.ts";
 
 export const ApiErrorCode = {
@@ -14,6 +15,8 @@ export const ApiErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   BAD_USER_INPUT: "BAD_USER_INPUT",
   CONFLICT: "CONFLICT",
+  /** over a rate limit (sign-in, PINs, requests): `extensions.retryAfter` says in how many seconds to try again */
+  RATE_LIMITED: "RATE_LIMITED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 
@@ -30,6 +33,7 @@ export function toPublicError(err: unknown): { message: string; extensions: Reco
     return { message: err.message, extensions: { code: err.code, ...(err.reason ? { reason: err.reason } : {}), ...(err.field ? { field: err.field } : {}) } };
   }
   if (err instanceof AuthError) return { message: err.message, extensions: { code: err.code } };
+  if (err instanceof RateLimitedError) return { message: err.message, extensions: { code: ApiErrorCode.RATE_LIMITED, retryAfter: err.retryAfter } };
   switch (prismaCode(err)) {
     case "P2002":
       return { message: "this conflicts with an existing record (a unique value is taken)", extensions: { code: ApiErrorCode.CONFLICT, reason: "DUPLICATE" } };

@@ -197,12 +197,11 @@ const Mutation: Record<string, R> = {
   },
   joinConference: async (_p, { conferenceId, entity, displayName, pin }, ctx) => {
     const p = requireConference(ctx.principal, conferenceId, "read");
-    if (p.kind === "user") {
-      if (entity) throw new AuthError("FORBIDDEN", "a conference token joins as its own user: leave out entity");
-      return ctx.domain.roster.join(actorOf(p), conferenceId, { userId: p.userId, displayName, pin, via: "api" });
-    }
-    if (!entity) throw new DomainError(ErrorCode.BAD_USER_INPUT, "entity: give the URI of the user to join", undefined, "entity");
-    return ctx.domain.roster.join(actorOf(p), conferenceId, { entity, displayName, pin, via: "api" });
+    if (p.kind === "user" && entity) throw new AuthError("FORBIDDEN", "a conference token joins as its own user: leave out entity");
+    if (p.kind !== "user" && !entity) throw new DomainError(ErrorCode.BAD_USER_INPUT, "entity: give the URI of the user to join", undefined, "entity");
+    const join = () => ctx.domain.roster.join(actorOf(p), conferenceId, p.kind === "user" ? { userId: p.userId, displayName, pin, via: "api" } : { entity, displayName, pin, via: "api" });
+    // a PIN is a secret to guess: wrong ones are limited per token (limits.ts)
+    return pin ? ctx.limits.pinAttempt(p.tokenId, ctx.clientAddress, join) : join();
   },
   leaveConference: async (_p, { userId }, ctx) => {
     const p = requireSelfOrChair(ctx.principal, await conferenceOfUser(ctx, userId));
@@ -302,7 +301,8 @@ const Mutation: Record<string, R> = {
     return id;
   },
   // the one operation without a token: it is how a person gets one
-  signIn: async (_p, { username, password }, ctx) => ctx.accounts.signIn(username, password),
+  // (limited per client address and per user name before the password is checked: limits.ts)
+  signIn: async (_p, { username, password }, ctx) => ctx.limits.signIn(ctx.clientAddress, username, () => ctx.accounts.signIn(username, password)),
   signOut: async (_p, _a, ctx) => ctx.tokens.revoke(authenticated(ctx.principal).tokenId),
 };
 

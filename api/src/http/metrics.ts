@@ -9,6 +9,7 @@ export class FocusMetrics {
   readonly events = new Counter({ name: "focus_conference_events_total", help: "Conference events published, by type", labelNames: ["type"] as const, registers: [this.registry] });
   readonly wsConnections = new Gauge({ name: "focus_websocket_connections", help: "Open GraphQL WebSocket connections", registers: [this.registry] });
   readonly subscriptions = new Gauge({ name: "focus_subscriptions", help: "Active GraphQL subscriptions", registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: "focus_rate_limited_total", help: "Attempts refused by a rate limit, by limit", labelNames: ["limit"] as const, registers: [this.registry] });
 
   constructor(bus: EventBus) {
     collectDefaultMetrics({ register: this.registry });

@@ -140,12 +140,22 @@ export interface TestFocus {
   close(): Promise<void>;
 }
 
-/** A focus in this process on a free port, with a known admin token. */
+/**
+ * Every test client comes from 127.0.0.1, and suites open many connections, sign in and join a lot: the
+ * per-address limits (and the per-token PIN limit) are raised so far that no suite meets them. The
+ * per-name sign-in limit keeps its default (each suite's names are its own). api/test/rate-limits.test.ts
+ * sets the real defaults back (RATE_LIMIT_DEFAULTS) to test them.
+ */
+export const TEST_RATE_LIMITS: Record<string, string> = {
+  SIGNIN_ATTEMPTS_PER_MINUTE: "100000", PIN_FAILURES_PER_ADDRESS: "10000", WS_CONNECTIONS_PER_SECOND: "100000", HTTP_REQUESTS_PER_SECOND: "100000",
+};
+
+/** A focus in this process on a free port, with a known admin token (and TEST_RATE_LIMITS unless `env` says otherwise). */
 export async function startTestFocus(opts: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestFocus> {
   const databaseUrl = opts.databaseUrl ?? (await freshDatabaseUrl());
   const config = loadConfig({
     PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, ADMIN_TOKEN, ISLAND: "island-a.test",
-    SCHEDULER_INTERVAL_MS: "200", SIP_PORT: "0", BFCP_PORT: "0", BFCP_TLS_PORT: "0", ...opts.env,
+    SCHEDULER_INTERVAL_MS: "200", SIP_PORT: "0", BFCP_PORT: "0", BFCP_TLS_PORT: "0", ...TEST_RATE_LIMITS, ...opts.env,
   });
   const focus = await startFocus(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
   return { focus, url: focus.url, databaseUrl, admin: new HttpClient(focus.url, ADMIN_TOKEN), close: () => focus.close() };
@@ -166,7 +176,7 @@ export const FOCUS_ARGV = ["--import", "tsx", join(repo, "api", "src", "main.ts"
 export async function spawnFocus(env: Record<string, string>, timeoutMs = 30_000): Promise<SpawnedFocus> {
   const child = spawn(process.execPath, FOCUS_ARGV, {
     cwd: repo,
-    env: { ...process.env, NODE_OPTIONS: "", PORT: "0", SIP_PORT: "0", BFCP_PORT: "0", BFCP_TLS_PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN, ISLAND: "island-a.test", LOG_LEVEL: "info", ...env },
+    env: { ...process.env, NODE_OPTIONS: "", PORT: "0", SIP_PORT: "0", BFCP_PORT: "0", BFCP_TLS_PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN, ISLAND: "island-a.test", LOG_LEVEL: "info", ...TEST_RATE_LIMITS, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

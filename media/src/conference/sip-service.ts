@@ -17,6 +17,10 @@
  *
  * An INVITE without an offer gets our offer in the 200 and must carry the answer in its ACK
  * (RFC 3261 section 13.2.1, RFC 3264 section 5).
+ *
+ * Wrong PINs across calls are limited per source address (`pinAttempts`, the focus' policy): an address
+ * over its limit gets 403 to new INVITEs for PIN conferences, and a caller keying a PIN when its address
+ * goes over is refused like after three wrong PINs. See pinLimitedRefusal for the choice of status.
  */
 import { isIPv6 } from "node:net";
 import type { Actor, ConferenceDomain, ConferenceEvent, ConferenceSummary, UserState } from "@dcon/core";
@@ -63,7 +67,37 @@ export interface SipServiceOptions {
   peerFocus?: (invite: SipRequest) => boolean;
   /** BFCP floor control (RFC 8855): the server and the port its TCP and UDP transports listen on */
   floorControl?: { server: FloorControlServer; port: number; tls?: { port: number; fingerprint: string } | null };
+  /** wrong PINs across calls, by the caller's source address (none: only the three tries of each call) */
+  pinAttempts?: PinAttemptLimit;
 }
+
+/**
+ * The focus' limit on PIN guessing by source address (the focus owns the policy and its configuration;
+ * the SIP face only asks). An attempt is taken before a PIN is checked, so parallel calls from one
+ * address cannot check more PINs than the limit, and given back unless the PIN was wrong.
+ */
+export interface PinAttemptLimit {
+  /** null when `address` may key a PIN now, else the seconds until it may (nothing is taken) */
+  blocked(address: string): number | null;
+  /** takes one attempt before a PIN is checked: null when allowed, else the seconds until one is */
+  take(address: string): number | null;
+  /** the attempt was not a wrong PIN (right, or refused for another reason): it does not count */
+  refund(address: string): void;
+}
+
+/**
+ * The refusal for an address over its wrong-PIN limit. 403 (RFC 3261 section 21.4.4: the server
+ * understood the request and refuses it; it SHOULD NOT be repeated), without Retry-After: section 20.33
+ * defines Retry-After for 404, 413, 480, 486, 500, 503, 600 and 603 only. The alternatives that do carry
+ * it say something false and have side effects: 503 tells proxies the server is out of service (section
+ * 21.5.4: they SHOULD try another server; RFC 3263 and a Kamailio dispatcher would fail over or mark the
+ * focus down because of one guesser), 486/600 tell the phone the line is busy (many redial), 480 that the
+ * callee is away. So the wait is given as text: a Warning header (section 20.43, code 399 "miscellaneous").
+ */
+export function pinLimitedRefusal(retryAfterS: number): { status: number; reason: string; warning: string } {
+  return { status: 403, reason: PIN_LIMITED, warning: `399 focus "too many wrong PINs from this address: try again in ${retryAfterS} s"` };
+}
+export const PIN_LIMITED = "Forbidden (too many wrong PINs)";
 
 /**
  * A call leg: one SIP dialog and one RTP port; one user of one conference once admitted by the domain.
@@ -264,6 +298,16 @@ export class ConferenceSipService {
       res.send(404, "Not Found (no conference with that number)");
       return;
     }
+    const peerFocus = this.o.peerFocus?.(req) === true;
+    const blocked = conference.joinHandling === "PIN" && !peerFocus ? this.o.pinAttempts?.blocked(from.address) ?? null : null;
+    if (blocked !== null) {
+      // Refused before any media is set up: a guesser costs no RTP port and no database write.
+      const r = pinLimitedRefusal(blocked);
+      res.send(r.status, r.reason, { headers: [["Warning", r.warning]] });
+      // debug: a flood of INVITEs must not flood the log (the focus logs each limited address once a minute)
+      this.o.log.debug({ conferenceId: conference.id, address: from.address, retryAfterS: blocked }, "INVITE refused: too many wrong PINs from this address");
+      return;
+    }
     // The dialog (and so the leg's key and BFCP identity) exists before the answer: the answer carries them.
     const dialog = new UasDialog(this.o.endpoint, req, from, this.contact());
     const rtp = await RtpPort.open(this.o.rtpHost, this.o.rtpPorts);
@@ -272,7 +316,6 @@ export class ConferenceSipService {
       const setup = await this.negotiate(req, res, dialog, conference, from, rtp);
       if (!setup || res.transaction.state !== "proceeding") return; // refused, or CANCELled already
       const caller = callerOf(req);
-      const peerFocus = this.o.peerFocus?.(req) === true;
       let user: UserState;
       try {
         user = await this.o.domain.roster.join(SYSTEM, conference.id, { ...caller, via: "sip", peerFocus });
@@ -429,10 +472,20 @@ export class ConferenceSipService {
   }
 
   private async submitPin(call: Call, pin: string): Promise<void> {
+    const limit = this.o.pinAttempts;
+    const address = call.from.address;
+    const limited = limit?.take(address) ?? null;
+    if (limited !== null) {
+      // This address went over its limit (other calls from it guessed meanwhile): the PIN is not checked.
+      this.o.log.info({ conferenceId: call.conferenceId, callId: call.dialog.id.callId, address, retryAfterS: limited }, "PIN not checked: too many wrong PINs from this address");
+      const r = pinLimitedRefusal(limited);
+      return this.refuse(call, r.status, r.reason, "too many wrong PINs from this address", [["Warning", r.warning]]);
+    }
     let user: UserState;
     try {
       user = await this.o.domain.roster.join(SYSTEM, call.conferenceId, { ...call.caller, pin, via: "sip" });
     } catch (err) {
+      if (!(err instanceof DomainError) || err.reason !== ErrorReason.WRONG_PIN) limit?.refund(address);
       if (!(err instanceof DomainError)) throw err;
       if (call.state === "ending" || call.state === "ended") return;
       if (err.reason === ErrorReason.WRONG_PIN && call.pin?.wrong() === "retry") {
@@ -443,6 +496,7 @@ export class ConferenceSipService {
       const [status, reason] = statusFor(err);
       return this.refuse(call, status, reason, err.reason === ErrorReason.WRONG_PIN ? "wrong PIN three times" : err.message);
     }
+    limit?.refund(address);
     if (call.state === "ending" || call.state === "ended") {
       // CANCELled or hung up while the PIN was checked
       await this.o.domain.roster.leave(SYSTEM, user.id).catch(() => {});
@@ -456,13 +510,16 @@ export class ConferenceSipService {
     this.o.log.info({ conferenceId: call.conferenceId, userId: user.id, role: user.role }, "SIP caller joined with a PIN");
   }
 
-  /** Refuses a caller not yet in the conference: the final response if the INVITE is pending, else BYE. */
-  private async refuse(call: Call, status: number, reason: string, why: string): Promise<void> {
+  /**
+   * Refuses a caller not yet in the conference: the final response if the INVITE is pending, else BYE.
+   * `headers` go on the final response (a Warning); a BYE carries the Reason (RFC 3326) instead.
+   */
+  private async refuse(call: Call, status: number, reason: string, why: string, headers: [string, string][] = []): Promise<void> {
     if (call.state === "ending" || call.state === "ended") return;
     const invite = call.invite;
     if (call.state === "early" && invite) {
       call.invite = null;
-      if (invite.res.transaction.state === "proceeding") invite.res.send(status, reason, { toTag: call.dialog.localTag });
+      if (invite.res.transaction.state === "proceeding") invite.res.send(status, reason, { toTag: call.dialog.localTag, headers });
       await this.end(call, why, { leave: false });
       return;
     }
