@@ -1,4 +1,3 @@
-import fc from "fast-check";
 import type { ConferenceEvent } from "@dcon/core";
 import { decodeWire, encodeWire, eventToWire, FEDERATION_NS, signEvent, verifyEvent, WireError, wireToEvent, type WireMessage } from "./wire.ts";
 import { El, xml } from "./test-xml.ts";
@@ -62,21 +61,6 @@ test.each([
   ["a payload that is no object", JSON.stringify({ type: "USER_MUTED", at: "2026-11-25T10:00:00.000Z", actor: null, payload: [] })],
 ])("a body with %s is refused", (_what, body) => {
   expect(() => wireToEvent({ kind: "event", origin: "a.test", conference: CONF, seq: 1, body, sig: signEvent(SECRET, "a.test", CONF, 1, body) })).toThrow(WireError);
-});
-
-test("random elements and attributes never throw anything but WireError", () => {
-  const attrs = fc.dictionary(fc.constantFrom("xmlns", "origin", "conference", "seq", "since", "sig", "x"), fc.oneof(fc.string(), fc.constant(FEDERATION_NS), fc.constant(CONF), fc.constant("7")));
-  fc.assert(
-    fc.property(fc.constantFrom("event", "ack", "replay", "iq", ""), attrs, fc.array(fc.oneof(fc.string(), fc.constant(new El("x", {})))), (name, a, children) => {
-      try {
-        const m = decodeWire(new El(name, a, children));
-        if (m.kind === "event") wireToEvent(m);
-      } catch (err) {
-        if (!(err instanceof WireError)) throw err;
-      }
-    }),
-    { numRuns: 3000, seed: 25112026 },
-  );
 });
 
 test("forwarded commands and their answers round-trip, signed over kind, origin, id and body", async () => {

@@ -17,6 +17,7 @@
  * another port, and there nobody else listens.
  */
 import { randomInt } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -24,12 +25,16 @@ import { loadConfig } from "../../api/src/config.ts";
 import { createLogger } from "../../api/src/logger.ts";
 import { startFocus } from "../../api/src/server.ts";
 import { ADMIN_TOKEN, freshDatabaseUrl, HttpClient, type TestFocus } from "../../api/test/support/focus.ts";
+import { applyMutation, mutation as sharedMutation, SIP_HEADER_EDITS, SIP_TOKENS, type Mutation, type MutationOptions } from "../../fuzz/support/index.ts";
 import { RawUdpPeer, sipBytes } from "./support/raw-peer.ts";
 import { expectSippOk, scenarios, sipp } from "./support/sipp.ts";
 
-/** For a deeper campaign: SIP_FUZZ_SCALE=10 SIP_FUZZ_SEED=7 npx jest media/test/sip-transport-fuzz ... (the time limit grows with it). */
-const SCALE = Math.max(1, Number(process.env.SIP_FUZZ_SCALE ?? 1) || 1);
-const SEED = Number(process.env.SIP_FUZZ_SEED ?? 20_260_425) || 20_260_425;
+/**
+ * For a deeper campaign: `npm run fuzz -- --only sip-transport --seconds 600` (FUZZ_SECONDS / 60 scales the
+ * barrage), or FUZZ_SCALE=10 FUZZ_SEED=7 directly; the time limit grows with it.
+ */
+const SCALE = Math.max(1, Math.round(Number(process.env.FUZZ_SCALE ?? process.env.SIP_FUZZ_SCALE ?? Number(process.env.FUZZ_SECONDS ?? 0) / 60) || 1));
+const SEED = Number(process.env.FUZZ_SEED ?? process.env.SIP_FUZZ_SEED ?? 20_260_425) || 20_260_425;
 const UDP_DATAGRAMS = 2000 * SCALE;
 const TCP_CONNECTIONS = 120 * SCALE;
 
@@ -137,130 +142,11 @@ const TEMPLATES: ((c: Ctx) => Buffer)[] = [
   (c) => sipBytes(["SIP/2.0 481 Subscription Does Not Exist", `Via: SIP/2.0/UDP ${c.focus};branch=z9hG4bK-stray-${c.n}`, `From: <sip:focus@${c.focus}>;tag=s${c.n}`, `To: <sip:fuzz@${c.local}>`, `Call-ID: stray-${c.n}`, "CSeq: 9 NOTIFY"]),
 ];
 
-const SYNTAX = [
-  "\r\n", "\r", "\n", "\r\n ", "\r\n\r\n", " ", "\t", ",", ";", "=", ":", '"', "\\", "<", ">", "@", "%", "%4", "[", "]", "?", "&", "/",
-  "\0", "\x7f", "é", "\xff", "sip:", "tel:", "SIP/2.0", ";tag=", ";branch=z9hG4bK", ";rport", ";lr", "Via: ", "Content-Length: ",
-  "l: 99999", "CSeq: 1 INVITE", "*", "[::1]", "0", "65536", "2147483648", "-1",
-];
 
-type Mutation =
-  | { kind: "flip"; at: number; bit: number }
-  | { kind: "insert"; at: number; bytes: Uint8Array }
-  | { kind: "syntax"; at: number; text: string }
-  | { kind: "delete"; at: number; count: number }
-  | { kind: "truncate"; at: number }
-  | { kind: "duplicateLine"; line: number }
-  | { kind: "deleteLine"; line: number }
-  | { kind: "swapLines"; a: number; b: number }
-  | { kind: "header"; edit: number };
-
-/** Header-level edits: the values a careless or hostile peer sends. */
-const HEADER_EDITS: ((lines: string[]) => string[])[] = [
-  (l) => setHeader(l, "Content-Length", "99999999"),
-  (l) => setHeader(l, "Content-Length", "4294967296"),
-  (l) => setHeader(l, "Content-Length", "-1"),
-  (l) => setHeader(l, "Content-Length", "0x10"),
-  (l) => setHeader(l, "Content-Length", "1"),
-  (l) => setHeader(l, "CSeq", "-1 INVITE"),
-  (l) => setHeader(l, "CSeq", "4294967296 INVITE"),
-  (l) => setHeader(l, "CSeq", "99999999999999999999999 BYE"),
-  (l) => setHeader(l, "CSeq", "1 OPTIONS"),
-  (l) => setHeader(l, "CSeq", ""),
-  (l) => setHeader(l, "Max-Forwards", "0"),
-  (l) => setHeader(l, "Max-Forwards", "-3"),
-  (l) => setHeader(l, "Max-Forwards", "99999999999"),
-  (l) => setHeader(l, "Expires", "-1"),
-  (l) => setHeader(l, "Expires", "99999999999999"),
-  (l) => setHeader(l, "Event", "conference;id=\"x\""),
-  (l) => setHeader(l, "Contact", "*"),
-  (l) => setHeader(l, "Contact", "<sip:@>"),
-  (l) => setHeader(l, "To", "<sip:x@y>;tag=a;tag=b"),
-  (l) => setHeader(l, "To", "isbn:2983792873"),
-  (l) => setHeader(l, "From", "<http://www.example.com>;tag=h"),
-  (l) => [l[0]!.replace(/ \S+ /, " im:fuzz@example.com "), ...l.slice(1)],
-  (l) => setHeader(l, "From", "sip:no-tag@example.com"),
-  (l) => setHeader(l, "Via", "SIP/2.0/UDP"),
-  (l) => setHeader(l, "Via", "SIP/2.0/SCTP 127.0.0.1:1;branch=z9hG4bKsctp"),
-  (l) => setHeader(l, "Via", "SIP/2.0/UDP [::1:5060;branch=z9hG4bKv6"),
-  (l) => setHeader(l, "Call-ID", ""),
-  (l) => setHeader(l, "Content-Type", "application/sdp;;;"),
-  (l) => [l[0]!, ...l.slice(1).filter((x) => !/^(Via|v):/i.test(x))],
-  (l) => [l[0]!, ...l.slice(1).filter((x) => !/^(Call-ID|i):/i.test(x))],
-  (l) => [l[0]!, ...l.slice(1).filter((x) => !/^CSeq:/i.test(x))],
-  (l) => [l[0]!, ...l.slice(1).filter((x) => !/^(From|f|To|t):/i.test(x))],
-  (l) => [...l.slice(0, 2), ...l.slice(1)], // every header twice
-  (l) => [...l, ...Array.from({ length: 300 }, (_, i) => `Via: SIP/2.0/UDP 192.0.2.${i % 250}:5060;branch=z9hG4bK-many-${i}`)],
-  (l) => [...l, `X-Long: ${"a".repeat(20_000)}`],
-  (l) => [...l, ...Array.from({ length: 1500 }, (_, i) => `X-H${i}: ${i}`)],
-  (l) => [...l, "Bad Header: x", "NoColon", ":empty-name"],
-  (l) => [...l, "X-Nul: a\0b"],
-  (l) => ["INVITE sip:x@127.0.0.1 SIP/3.0", ...l.slice(1)],
-  (l) => ["INVITE  sip:x@127.0.0.1  SIP/2.0", ...l.slice(1)],
-  (l) => ["INVITE sip:x@127.0.0.1", ...l.slice(1)],
-  (l) => ["invite sip:x@127.0.0.1 SIP/2.0", ...l.slice(1)],
-  (l) => ["INVITE <sip:x@127.0.0.1> SIP/2.0", ...l.slice(1)],
-  (l) => ["SIP/2.0 999 Too High", ...l.slice(1)],
-  (l) => ["SIP/2.0 099 Too Low", ...l.slice(1)],
-  (l) => ["SIP/2.0 200", ...l.slice(1)],
-  (l) => ["GET / HTTP/1.1", ...l.slice(1)],
-  (l) => ["", ...l],
-  (l) => [`${"A".repeat(5000)} sip:x SIP/2.0`, ...l.slice(1)],
-];
-
-function setHeader(lines: string[], name: string, value: string): string[] {
-  const out = lines.filter((x, i) => i === 0 || !x.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  out.splice(1, 0, `${name}: ${value}`);
-  return out;
-}
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant("syntax" as const), at: fc.nat(), text: fc.constantFrom(...SYNTAX) }),
-  fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), count: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("duplicateLine" as const), line: fc.nat() }),
-  fc.record({ kind: fc.constant("deleteLine" as const), line: fc.nat() }),
-  fc.record({ kind: fc.constant("swapLines" as const), a: fc.nat(), b: fc.nat() }),
-  fc.record({ kind: fc.constant("header" as const), edit: fc.nat({ max: HEADER_EDITS.length - 1 }) }),
-);
-
-function mutate(buf: Buffer, m: Mutation): Buffer {
-  const at = (x: number) => (buf.length === 0 ? 0 : x % (buf.length + 1));
-  switch (m.kind) {
-    case "flip": {
-      if (buf.length === 0) return buf;
-      const out = Buffer.from(buf);
-      out[m.at % out.length]! ^= 1 << m.bit;
-      return out;
-    }
-    case "insert":
-      return Buffer.concat([buf.subarray(0, at(m.at)), m.bytes, buf.subarray(at(m.at))]);
-    case "syntax":
-      return Buffer.concat([buf.subarray(0, at(m.at)), Buffer.from(m.text, "utf8"), buf.subarray(at(m.at))]);
-    case "delete":
-      return Buffer.concat([buf.subarray(0, at(m.at)), buf.subarray(at(m.at) + m.count)]);
-    case "truncate":
-      return buf.subarray(0, at(m.at));
-    default: {
-      // line edits work on the header section; the body stays as it was
-      const text = buf.toString("latin1");
-      const end = text.indexOf("\r\n\r\n");
-      const lines = (end < 0 ? text : text.slice(0, end)).split("\r\n");
-      const rest = end < 0 ? "" : text.slice(end);
-      let out = lines;
-      if (m.kind === "header") out = HEADER_EDITS[m.edit]!(lines);
-      else if (m.kind === "duplicateLine") out.splice(m.line % lines.length, 0, lines[m.line % lines.length]!);
-      else if (m.kind === "deleteLine") out.splice(m.line % lines.length, 1);
-      else {
-        const a = m.a % lines.length;
-        const b = m.b % lines.length;
-        [out[a], out[b]] = [out[b]!, out[a]!];
-      }
-      return Buffer.from(out.join("\r\n") + rest, "latin1");
-    }
-  }
-}
+/** The shared operators (fuzz/support): bytes, SIP syntax, header-section lines, and the edits above. */
+const MUTATIONS: MutationOptions = { tokens: SIP_TOKENS, lines: "head", edits: SIP_HEADER_EDITS };
+const mutation = sharedMutation(MUTATIONS);
+const mutate = (buf: Buffer, m: Mutation): Buffer => applyMutation(buf, m, MUTATIONS);
 
 /** One datagram (or one message of a TCP stream), described by data so fast-check can generate it. */
 type Case =
@@ -464,6 +350,10 @@ test("a barrage of mutated SIP over UDP and TCP: the focus stays up, answers, an
     const tcpHist = new Map<number, number>();
     for (const s of tcpStatuses) count(tcpHist, s);
     const sorted = (h: Map<number, number>) => Object.fromEntries([...h].sort((a, b) => a[0] - b[0]));
+    // The campaign runner's progress line (scripts/fuzz.mjs reads FUZZ_REPORT).
+    if (process.env.FUZZ_REPORT) {
+      appendFileSync(process.env.FUZZ_REPORT, JSON.stringify({ target: "sip-transport", property: "barrage", runs: udpCases.length + scripts.length, seconds: barrageMs / 1000, seed: SEED, slowestMs: 0, failed: false }) + "\n");
+    }
     console.log(
       `sip-transport-fuzz (seed ${SEED}): ${udpCases.length} UDP datagrams (${udpBytes} bytes), ${scripts.length} TCP connections with ${tcpWrites} writes, in ${barrageMs} ms from ${host}; ` +
       `answers over UDP ${JSON.stringify(sorted(udpHist))}, over TCP ${JSON.stringify(sorted(tcpHist))}; transactions ${JSON.stringify(t.focus.sip!.endpoint.transactionCount)}; ` +

@@ -1,15 +1,17 @@
 /**
- * Fuzzing the BFCP codec with fast-check: whatever bytes a peer sends, decodeBfcp either returns a message
- * or throws BfcpParseError, never anything else (a RangeError from reading past a buffer would escape the
- * transport's error handling). What decodes must survive encode -> decode unchanged; random typed
- * messages must survive encode -> decode; the stream framer must not care how a stream is cut. Run counts
- * keep the file at about 2 s; for a deeper campaign: BFCP_FUZZ_SCALE=100 npx jest media/src/bfcp/codec-fuzz ...
+ * Fuzzing the BFCP codec (RFC 8855: the common header of section 5.1, attributes as TLVs whose Length
+ * counts the 2-octet header and excludes padding, section 5.2): whatever bytes a peer sends, decodeBfcp
+ * either returns a message or throws BfcpParseError with a code, never anything else (a RangeError from
+ * reading past a buffer would escape the transport's error handling). What decodes must survive
+ * encode -> decode unchanged; random typed messages must survive encode -> decode; the stream framer must
+ * not care how a stream is cut. The budget comes from fuzz/support (FUZZ_RUNS, FUZZ_SECONDS, FUZZ_SEED).
  */
 import fc from "fast-check";
+import { cuts, fuzzTarget, loadCorpus, loadRegressions, mutated, orRefusal, split } from "../../../fuzz/support/index.ts";
 import { BfcpPrimitive as P } from "./constants.ts";
-import { decodeBfcp, encodeBfcp } from "./codec.ts";
-import { BfcpParseError } from "./errors.ts";
-import { BfcpStreamFramer } from "./framer.ts";
+import { bfcpErrorReply, decodeBfcp, encodeBfcp, type BfcpDecodeOptions } from "./codec.ts";
+import { BfcpParseError, BfcpParseErrorCode } from "./errors.ts";
+import { BFCP_DEFAULT_MAX_MESSAGE_SIZE, BfcpStreamFramer } from "./framer.ts";
 import type {
   BfcpBeneficiaryInformation,
   BfcpErrorCodeValue,
@@ -24,8 +26,7 @@ import type {
 } from "./messages.ts";
 import { EVERY_PRIMITIVE, VARIANTS } from "./test-fixtures.ts";
 
-const SCALE = Math.max(1, Number(process.env.BFCP_FUZZ_SCALE ?? 1) || 1);
-const runs = (n: number) => ({ numRuns: Math.round(n * SCALE) });
+const target = fuzzTarget("bfcp", 6);
 
 // ---------------------------------------------------------------------------------------------------
 // Typed messages. Sizes stay small enough that every generated message fits its 8-bit Lengths.
@@ -120,61 +121,47 @@ const message: fc.Arbitrary<BfcpMessage> = fc
 // Mutated bytes
 // ---------------------------------------------------------------------------------------------------
 
-const SEEDS: Buffer[] = [...EVERY_PRIMITIVE, ...VARIANTS].map(encodeBfcp);
+/** The codec's own messages (every primitive, the variants) and the corpus folder's. */
+const SEEDS: Buffer[] = [...loadCorpus("bfcp").map((e) => e.bytes), ...[...EVERY_PRIMITIVE, ...VARIANTS].map(encodeBfcp)];
 
-type Mutation =
-  | { kind: "flip"; at: number; bit: number }
-  | { kind: "set"; at: number; value: number }
-  | { kind: "insert"; at: number; bytes: Uint8Array }
-  | { kind: "delete"; at: number; count: number }
-  | { kind: "truncate"; at: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.constantFrom(0, 1, 2, 3, 4, 5, 8, 0x1f, 0x23, 0x80, 0xc9, 0xff) }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-);
-
-function mutate(buf: Buffer, m: Mutation): Buffer {
-  const at = (x: number) => (buf.length === 0 ? 0 : x % (buf.length + 1));
-  switch (m.kind) {
-    case "flip":
-    case "set": {
-      if (buf.length === 0) return buf;
-      const out = Buffer.from(buf);
-      const i = m.at % out.length;
-      out[i] = m.kind === "flip" ? out[i]! ^ (1 << m.bit) : m.value;
-      return out;
-    }
-    case "insert":
-      return Buffer.concat([buf.subarray(0, at(m.at)), m.bytes, buf.subarray(at(m.at))]);
-    case "delete":
-      return Buffer.concat([buf.subarray(0, at(m.at)), buf.subarray(at(m.at) + m.count)]);
-    case "truncate":
-      return buf.subarray(0, at(m.at));
-  }
-}
+/**
+ * Byte values that sit on the codec's boundaries: versions 1 and 2, the smallest attribute Lengths,
+ * 0x1f/0x23 (type 15/17 with M), a FLOOR-REQUEST-INFORMATION type word, RTCP-looking 0xc9, 0xff.
+ */
+const MUTATIONS = { values: [0, 1, 2, 3, 4, 5, 8, 0x1f, 0x20, 0x23, 0x40, 0x80, 0xc9, 0xff], maxChunk: 8 };
 
 /** Mutated seeds; with `fixLength`, the Payload Length is rewritten to match, to get past the header checks. */
-const mutated = fc
-  .tuple(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean())
-  .map(([seed, ms, fixLength]) => {
-    const out = Buffer.from(ms.reduce(mutate, seed));
+const mutants = fc
+  .tuple(mutated(SEEDS, MUTATIONS), fc.boolean())
+  .map(([mutant, fixLength]) => {
+    const out = Buffer.from(mutant);
     if (fixLength && out.length >= 12 && out.length % 4 === 0) out.writeUInt16BE((out.length - 12) / 4, 2);
     return out;
   });
 
-/** decodeBfcp's contract: a message or a BfcpParseError. */
-function decodeOrRefuse(buf: Buffer): BfcpMessage | null {
+const CODES = new Set<string>(Object.values(BfcpParseErrorCode));
+const isTyped = (err: unknown) => err instanceof BfcpParseError && CODES.has(err.code);
+
+/**
+ * decodeBfcp's contract: a message or a BfcpParseError with a known code. A refusal is answered with an
+ * Error message (RFC 8855 section 13) built from whatever header was read: that reply must encode and
+ * decode too, for either transport version.
+ */
+function decodeOrRefuse(buf: Buffer, opts?: BfcpDecodeOptions): BfcpMessage | null {
   try {
-    return decodeBfcp(buf);
+    return decodeBfcp(buf, opts);
   } catch (err) {
-    if (err instanceof BfcpParseError) return null;
-    throw err;
+    if (!isTyped(err)) throw err;
+    for (const version of [1, 2] as const) {
+      const reply = bfcpErrorReply(err as BfcpParseError, { version });
+      if (reply) roundTrips(reply);
+    }
+    return null;
   }
 }
+
+/** The transports' decode options: TCP (version 1), UDP (version 2), a small size limit, none. */
+const decodeOptions = fc.constantFrom<BfcpDecodeOptions | undefined>(undefined, { version: 1 }, { version: 2 }, { maxMessageSize: 64 });
 
 function roundTrips(msg: BfcpMessage): void {
   const bytes = encodeBfcp(msg);
@@ -185,10 +172,10 @@ function roundTrips(msg: BfcpMessage): void {
 
 describe("fuzz: decodeBfcp", () => {
   it("random bytes decode or throw BfcpParseError", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+    target.check("random bytes", fc.uint8Array({ maxLength: 300 }), (bytes) => {
       decodeOrRefuse(Buffer.from(bytes));
-    }), runs(3000));
-  });
+    }, 3000);
+  }, target.timeoutMs);
 
   it("a valid header followed by random attribute bytes decodes or throws BfcpParseError; what decodes round-trips", () => {
     const payload = fc.array(fc.oneof(
@@ -197,68 +184,74 @@ describe("fuzz: decodeBfcp", () => {
       fc.tuple(fc.integer({ min: 0, max: 40 }), fc.boolean(), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 0xffff }))
         .map(([t, m, l, v]) => Uint8Array.of((t << 1) | (m ? 1 : 0), l, v >> 8, v & 0xff)),
     ), { maxLength: 24 }).map((words) => Buffer.concat(words));
-    fc.assert(fc.property(fc.integer({ min: 1, max: 17 }), payload, (primitive, body) => {
+    target.check("header + attribute-shaped words", fc.tuple(fc.integer({ min: 1, max: 17 }), payload), ([primitive, body]) => {
       const head = Buffer.from([0x20, primitive, 0, body.length / 4, 0, 0, 0, 1, 0, 2, 0, 3]);
       const msg = decodeOrRefuse(Buffer.concat([head, body]));
       if (msg) roundTrips(msg);
-    }), runs(6000));
-  });
+    }, 2500);
+  }, target.timeoutMs);
 
   it("mutated valid messages decode or throw BfcpParseError; what decodes round-trips", () => {
     let decoded = 0;
-    fc.assert(fc.property(mutated, (buf) => {
-      const msg = decodeOrRefuse(buf);
+    const tried = target.check("mutated corpus", fc.tuple(mutants, decodeOptions), ([buf, opts]) => {
+      const msg = decodeOrRefuse(buf, opts);
       if (msg === null) return;
       decoded++;
       roundTrips(msg);
-    }), runs(6000));
+    }, 2500);
     // The mutations must not all be refused, or the round-trip half of this test checks nothing.
-    expect(decoded).toBeGreaterThan(100 * SCALE);
-  });
+    expect(decoded).toBeGreaterThan(tried / 50);
+  }, target.timeoutMs);
 });
 
 describe("fuzz: encodeBfcp", () => {
   it("random typed messages survive encode -> decode", () => {
-    fc.assert(fc.property(message, roundTrips), runs(700));
-  });
+    target.check("typed messages", message, roundTrips, 500);
+  }, target.timeoutMs);
 });
 
 describe("fuzz: BfcpStreamFramer", () => {
-  const cuts = (total: number) => fc.array(fc.integer({ min: 0, max: total }), { maxLength: 12 }).map((xs) => [...new Set(xs)].sort((a, b) => a - b));
-
-  function split(buf: Buffer, at: number[]): Buffer[] {
-    const out: Buffer[] = [];
-    let prev = 0;
-    for (const cut of [...at, buf.length]) {
-      out.push(buf.subarray(prev, cut));
-      prev = cut;
-    }
-    return out;
-  }
-
   it("streams of valid messages, cut anywhere, frame to the messages sent", () => {
     const stream = fc.array(message.map((m) => ({ ...m, version: 1 as const })), { minLength: 1, maxLength: 5 });
-    fc.assert(fc.property(stream.chain((msgs) => {
+    const arb = stream.chain((msgs) => {
       const buf = Buffer.concat(msgs.map(encodeBfcp));
       return fc.tuple(fc.constant(msgs), fc.constant(buf), cuts(buf.length));
-    }), ([msgs, buf, at]) => {
+    });
+    target.check("valid streams cut anywhere", arb, ([msgs, buf, at]) => {
       const framer = new BfcpStreamFramer();
       expect(split(buf, at).flatMap((c) => framer.push(c))).toEqual(msgs);
       expect(framer.buffered).toBe(0);
-    }), runs(200));
-  });
+    }, 200);
+  }, target.timeoutMs);
 
   it("mutated streams cut anywhere give messages or BfcpParseError, with or without onInvalid", () => {
-    fc.assert(fc.property(fc.array(mutated, { minLength: 1, maxLength: 3 }).chain((parts) => {
+    const arb = fc.array(mutants, { minLength: 1, maxLength: 3 }).chain((parts) => {
       const buf = Buffer.concat(parts);
       return fc.tuple(fc.constant(buf), cuts(buf.length), fc.boolean());
-    }), ([buf, at, tolerant]) => {
-      const framer = new BfcpStreamFramer(tolerant ? { onInvalid: () => undefined } : {});
-      try {
-        for (const chunk of split(buf, at)) for (const msg of framer.push(chunk)) roundTrips(msg);
-      } catch (err) {
-        if (!(err instanceof BfcpParseError)) throw err;
-      }
-    }), runs(2000));
-  });
+    });
+    target.check("mutated streams cut anywhere", arb, ([buf, at, tolerant]) => pushAll(buf, at, tolerant), 1500);
+  }, target.timeoutMs);
+});
+
+/** The framer's contract: messages that round-trip, or BfcpParseError; never more buffered than a message. */
+function pushAll(buf: Buffer, at: number[], tolerant: boolean): void {
+  const framer = new BfcpStreamFramer(tolerant ? { onInvalid: () => undefined } : {});
+  for (const chunk of split(buf, at)) {
+    const msgs = orRefusal(() => framer.push(chunk), isTyped);
+    if (msgs === null) return;
+    for (const msg of msgs) roundTrips(msg);
+    expect(framer.buffered).toBeLessThanOrEqual(BFCP_DEFAULT_MAX_MESSAGE_SIZE + chunk.length);
+  }
+}
+
+describe("fuzz regressions: BFCP inputs that once broke the codec", () => {
+  const regressions = loadRegressions("bfcp");
+  it("the regression corpus is readable", () => expect(Array.isArray(regressions)).toBe(true));
+  for (const { name, bytes } of regressions) {
+    it(`${name}: decodeBfcp and the framer give a message or BfcpParseError`, () => {
+      const msg = decodeOrRefuse(bytes);
+      if (msg) roundTrips(msg);
+      for (const tolerant of [false, true]) pushAll(bytes, [], tolerant);
+    });
+  }
 });
