@@ -32,6 +32,7 @@ import { BfcpUdpClient, body, Primitive, Status, statusOf, type Ids, type Receiv
 import { machineBusySeconds, processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, summarize, table, writeResults, type Summary } from "./lib/report.ts";
 import { GraphQLHttp } from "./lib/graphql.ts";
+import { writeHeadlines } from "./lib/headlines.ts";
 
 // ---- parameters (fixed, so runs compare) ----
 const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
@@ -403,6 +404,17 @@ Revoked), ${GRANTS} times, one at a time. "Focus CPU" is the focus process' CPU 
   const file = join(repo, "bench", "RESULTS.md");
   writeResults(file, "## BFCP (npm run bench:bfcp)", intro, "### SQLite (`npm run bench:bfcp`)", "### SQLite", report);
   log(`wrote ${file}`);
+  // No BFCP server is packaged in Debian to run beside ours, so these headlines have no peer figure.
+  if (req && grant) {
+    writeHeadlines(
+      "bfcp",
+      [
+        { figure: `BFCP FloorRequests/s, ${REQUESTERS} requesters queueing (${WINDOW} in flight)`, ours: `${req.perSecond.toFixed(0)}/s (p99 ${ms(req.rtt.p99)} ms)` },
+        { figure: `BFCP grants/s by ChairAction, ${REQUESTERS - GRANTS + 1}–${REQUESTERS} queued`, ours: `${grant.perSecond.toFixed(0)}/s (ack p99 ${ms(grant.rtt.p99)} ms)` },
+      ],
+      "SQLite",
+    );
+  }
   clearTimeout(watchdog);
   if (phases.length < 2) process.exitCode = 1;
 }

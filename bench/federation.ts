@@ -25,6 +25,7 @@ import { ComponentLink, xml, type Element } from "../federation/src/index.ts";
 import { prosodyVersion, startIslands, type Island, type Islands } from "../federation/test/support/prosody.ts";
 import { machineBusySeconds, processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, summarize, table, writeResults, type Summary } from "./lib/report.ts";
+import { writeHeadlines, type Headline } from "./lib/headlines.ts";
 import { GraphQLHttp, MuteToggle } from "./lib/graphql.ts";
 
 // ---- parameters (fixed, so runs compare) ----
@@ -522,7 +523,9 @@ function federationEnv(me: Island, peer: Island, db: Database): Record<string, s
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     log(`watchdog: still running after ${WATCHDOG_MS / 1000} s, giving up`);
-    process.exit(2);
+    // stop the foci and both Prosodys first (bounded: a stuck stop must not keep the run alive)
+    setTimeout(() => process.exit(2), 15_000);
+    void cleanup().finally(() => process.exit(2));
   }, WATCHDOG_MS);
   watchdog.unref();
 
@@ -804,6 +807,25 @@ shares the machine's cores; runs on small shared VMs vary by 20–30 %.`;
   const file = join(repo, "bench", "RESULTS.md");
   writeResults(file, "## Federation (npm run bench:federation)", intro, "### SQLite (`npm run bench:federation`)", "### SQLite", body);
   log(`wrote ${file}`);
+  // Ours beside bare components on the same two Prosodys (the s2s path with no focus work), same run.
+  const peerName = "raw Prosody s2s (bare components)";
+  const headlines: Headline[] = [];
+  if (latency) {
+    headlines.push({
+      figure: "Federation one-way latency A → B, median (p99)",
+      ours: `${ms(latency.hop.median)} ms (${ms(latency.hop.p99)} ms)`,
+      ...(raw ? { peer: { name: peerName, value: `${ms(raw.oneWay.median)} ms (${ms(raw.oneWay.p99)} ms)` } } : {}),
+    });
+  }
+  if (catchUp) {
+    // the backlog after an outage is the federation's own rate; the live burst is bounded by A's mutation rate
+    headlines.push({
+      figure: "Federation throughput A → B (events/s, backlog after an outage)",
+      ours: `${catchUp.perSecond.toFixed(0)}/s`,
+      ...(raw ? { peer: { name: peerName, value: `${raw.burst.perSecond.toFixed(0)} stanzas/s` } } : {}),
+    });
+  }
+  if (headlines.length) writeHeadlines("federation", headlines, "SQLite");
   clearTimeout(watchdog);
   if (!raw && !latency && !burst && !catchUp) process.exitCode = 1;
 }

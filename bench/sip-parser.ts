@@ -4,11 +4,13 @@
  * in one process, and prints messages per second for parse, serialize, and both. A message here is one
  * INVITE or one 200 OK; "parse + serialize" counts each message once. Every parse runs the full edge
  * validation (start line, Via, From, To, Call-ID, CSeq, Max-Forwards, Contact, Record-Route).
+ * Records its headline (parse + serialize per second; no peer: it runs inside our process) for `npm run bench`.
  */
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseMessage, serialize, type SipMessage } from "../media/src/sip/index.ts";
 import { INVITE, OK_200 } from "../media/src/sip/test-fixtures.ts";
+import { writeHeadlines } from "./lib/headlines.ts";
 
 const iterations = Number(process.argv[2] ?? 200_000);
 if (!Number.isInteger(iterations) || iterations <= 0) throw new Error("usage: tsx bench/sip-parser.ts [iterations]");
@@ -49,4 +51,10 @@ console.log(`SIP message layer, ${iterations.toLocaleString("en-US")} x (INVITE 
 console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores`);
 for (const [name, perSecond] of Object.entries(results)) {
   console.log(`  ${name.padEnd(18)} ${fmt(perSecond).padStart(10)} messages/s  (${(1e6 / perSecond).toFixed(2)} µs/message)`);
+}
+// only the default run's figure is a headline: a run with other iterations is not comparable with it
+if (process.argv[2] === undefined) {
+  writeHeadlines("sip-parser", [
+    { figure: "SIP messages parsed + serialized per second (INVITE with SDP, 200 OK via a proxy; one core)", ours: `${fmt(results["parse + serialize"])}/s` },
+  ]);
 }

@@ -4,9 +4,12 @@
  * bench/sipp/call-bench.xml (INVITE with PCMU SDP -> 200 -> ACK -> 1 s -> BYE -> 200, a distinct From user
  * per call, so every call joins the conference as a new user). In the same run, the same ramp goes through
  * Kamailio as a record-routing, loose-routing front proxy (sipp -> Kamailio -> focus, with
- * bench/sipp/call-bench-proxied.xml: ACK and BYE follow the route set) and, as the peer comparison, against
- * sipp's built-in UAS (`sipp -sn uas`). A ramp stops at the first rate with a failed call, retransmissions
- * above 1 % of calls, or an achieved rate below 90 % of the target.
+ * bench/sipp/call-bench-proxied.xml: ACK and BYE follow the route set). The peer comparison runs both ramps
+ * again with sipp as the UAS (bench/sipp/uas-bench.xml: answers like the focus, copies Record-Route): sipp
+ * UAS directly, and Kamailio -> sipp UAS through a second, identical Kamailio. All four ramps take turns rate
+ * by rate in one run; each stops at the first rate with a failed call, retransmissions above 1 % of calls,
+ * or an achieved rate below 90 % of the target. The headline (bench/.headlines/sip.sqlite.json) is the
+ * highest rate with no failed call, ours beside sipp's, direct and behind Kamailio.
  * Prints a table and rewrites the "## SIP (npm run bench:sip)" section of bench/RESULTS.md (others kept).
  * Everything runs on 127.0.0.1; every child process is killed at the end and the script exits by itself.
  */
@@ -20,21 +23,23 @@ import { kamailioVersion as kamailioVersionOf, startKamailio, type KamailioProxy
 import { processCpuSeconds, processRssMiB, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, percentile, table, writeResults } from "./lib/report.ts";
 import { GraphQLHttp } from "./lib/graphql.ts";
+import { writeHeadlines, type Headline } from "./lib/headlines.ts";
 
 // ---- parameters (fixed, so runs compare) ----
 const ADMIN_TOKEN = "dcon_bench-admin-secret-0123456789abcdefghijklmn";
 const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400];
 /** seconds of calls per step: -m = rate * CALL_SECONDS */
 const CALL_SECONDS = 5;
-/** sipp's global -timeout per step (bounded so the whole run stays under 4 minutes) */
+/** sipp's global -timeout per step (bounded so the whole run stays under 5 minutes) */
 const STEP_TIMEOUT_S = 15;
-/** stop starting new steps after this much wall time (s): three ramps (focus, behind Kamailio, sipp UAS) */
-const BUDGET_S = 200;
-const WATCHDOG_MS = 230_000;
+/** stop starting new steps after this much wall time (s): four ramps (focus and sipp UAS, each direct and behind Kamailio) */
+const BUDGET_S = 240;
+const WATCHDOG_MS = 280_000;
 const MAX_RETRANS_RATIO = 0.01;
 const MIN_ACHIEVED_RATIO = 0.9;
 const SCENARIO = join(repo, "bench", "sipp", "call-bench.xml");
 const SCENARIO_PROXIED = join(repo, "bench", "sipp", "call-bench-proxied.xml");
+const SCENARIO_UAS = join(repo, "bench", "sipp", "uas-bench.xml");
 /** Kamailio worker processes per transport in front of the focus (routing log off) */
 const KAMAILIO_CHILDREN = 4;
 
@@ -43,9 +48,11 @@ const elapsedS = () => (performance.now() - started) / 1000;
 const log = (msg: string) => process.stdout.write(`[bench:sip ${elapsedS().toFixed(1).padStart(5)}s] ${msg}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const PEERS = ["focus", "focus behind Kamailio", "sipp UAS"] as const;
+const PEERS = ["focus", "sipp UAS", "focus behind Kamailio", "sipp UAS behind Kamailio"] as const;
 type Peer = (typeof PEERS)[number];
-const DIRS: Record<Peer, string> = { focus: "focus", "focus behind Kamailio": "kamailio", "sipp UAS": "uas" };
+const DIRS: Record<Peer, string> = { focus: "focus", "sipp UAS": "uas", "focus behind Kamailio": "kamailio", "sipp UAS behind Kamailio": "kamailio-uas" };
+const PROXIED: ReadonlySet<Peer> = new Set<Peer>(["focus behind Kamailio", "sipp UAS behind Kamailio"]);
+const isFocus = (peer: Peer) => peer === "focus" || peer === "focus behind Kamailio";
 
 interface Step {
   peer: Peer;
@@ -84,9 +91,18 @@ function lastStatRow(file: string): Map<string, string> {
 }
 
 const children = new Set<ChildProcess>();
+/** set once cleanup starts: a step finishing during it (its sipp killed) must not start the next one */
+let stopping = false;
+
+class StoppingError extends Error {
+  constructor() {
+    super("stopping: no new sipp");
+  }
+}
 
 
 function run(args: string[], cwd: string, killAfterMs: number): Promise<{ code: number | null; output: string }> {
+  if (stopping) return Promise.reject(new StoppingError());
   const child = spawn("sipp", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let output = "";
@@ -106,10 +122,11 @@ function run(args: string[], cwd: string, killAfterMs: number): Promise<{ code: 
   );
 }
 
-/** sipp's built-in UAS on 127.0.0.1:port, kept running for the whole comparison. */
+/** sipp as the UAS (bench/sipp/uas-bench.xml) on 127.0.0.1:port, kept running for the whole comparison. */
 async function startUas(port: number, cwd: string): Promise<ChildProcess> {
   const mediaPort = await freeUdpPort(4);
-  const child = spawn("sipp", ["-sn", "uas", "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort), "-nostdin"], {
+  if (stopping) throw new StoppingError();
+  const child = spawn("sipp", ["-sf", SCENARIO_UAS, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort), "-nostdin"], {
     cwd,
     stdio: ["ignore", "ignore", "ignore"],
   });
@@ -127,7 +144,7 @@ async function step(peer: Peer, target: number, service: string, rate: number, w
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort(4);
   const args = [
-    `127.0.0.1:${target}`, "-sf", peer === "focus behind Kamailio" ? SCENARIO_PROXIED : SCENARIO, "-s", service, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort),
+    `127.0.0.1:${target}`, "-sf", PROXIED.has(peer) ? SCENARIO_PROXIED : SCENARIO, "-s", service, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort),
     "-r", String(rate), "-m", String(calls), "-l", String(rate * 2), "-timeout", `${STEP_TIMEOUT_S}s`, "-timeout_error", "-nostdin",
     "-trace_stat", "-stf", "stat.csv", "-trace_rtt", "-rtt_freq", "1", "-trace_err", "-error_file", "errors.log",
   ];
@@ -193,16 +210,26 @@ async function step(peer: Peer, target: number, service: string, rate: number, w
   };
 }
 
+/** A process that finished starting after cleanup ran (a signal during its start) is stopped at once. */
+async function stopIfLate(p: { stop(): Promise<void> }): Promise<void> {
+  if (!stopping) return;
+  await p.stop().catch(() => {});
+  throw new StoppingError();
+}
+
 async function main(): Promise<void> {
   let database: Database | null = null;
   let focus: FocusProcess | null = null;
   let kamailio: KamailioProxy | null = null;
+  let kamailioUas: KamailioProxy | null = null;
   const work = mkdtempSync(join(os.tmpdir(), "dcon-bench-sip-"));
   let cleaned: Promise<void> | null = null;
   const cleanup = () =>
     (cleaned ??= (async () => {
+      stopping = true;
       for (const c of children) c.kill("SIGKILL");
       await kamailio?.stop().catch(() => {});
+      await kamailioUas?.stop().catch(() => {});
       await focus?.stop().catch(() => {});
       await database?.dispose().catch(() => {});
       if (process.env.BENCH_KEEP) log(`kept sipp files in ${work}`);
@@ -230,7 +257,10 @@ async function main(): Promise<void> {
     database = sqliteDatabase();
     const sipPort = await freeUdpPort();
     const t0 = performance.now();
-    focus = await startFocusProcess({ DATABASE_URL: database.url, ADMIN_TOKEN, ISLAND: "bench.local", SIP_PORT: String(sipPort), LOG_LEVEL: "warn" });
+    // BFCP on a free port too: its default (5072) may be held by another focus on the machine
+    const bfcpPort = await freeUdpPort();
+    focus = await startFocusProcess({ DATABASE_URL: database.url, ADMIN_TOKEN, ISLAND: "bench.local", SIP_PORT: String(sipPort), BFCP_PORT: String(bfcpPort), LOG_LEVEL: "warn" });
+    await stopIfLate(focus);
     log(`focus pid ${focus.pid} on ${focus.url}, SIP on 127.0.0.1:${sipPort} (started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     // one conference per focus ramp, so that the proxied ramp's callers (bench-1, bench-2, ... again) never meet
     // the direct ramp's users, and each roster grows the same way
@@ -249,12 +279,22 @@ async function main(): Promise<void> {
     mkdirSync(uasDir);
     await startUas(uasPort, uasDir);
     log(`sipp UAS on 127.0.0.1:${uasPort}`);
+    // two identical proxies, one per ramp behind Kamailio, so neither ramp finds state left by the other
     kamailio = await startKamailio(sipPort, { children: KAMAILIO_CHILDREN, routeLog: false });
+    await stopIfLate(kamailio);
     kamailioVersion = kamailioVersionOf();
     log(`${kamailioVersion} (pid ${kamailio.pid}) on 127.0.0.1:${kamailio.port} in front of the focus`);
-    const targets: Record<Peer, number> = { focus: sipPort, "focus behind Kamailio": kamailio.port, "sipp UAS": uasPort };
+    kamailioUas = await startKamailio(uasPort, { children: KAMAILIO_CHILDREN, routeLog: false });
+    await stopIfLate(kamailioUas);
+    log(`${kamailioVersion} (pid ${kamailioUas.pid}) on 127.0.0.1:${kamailioUas.port} in front of sipp UAS`);
+    const targets: Record<Peer, number> = {
+      focus: sipPort,
+      "sipp UAS": uasPort,
+      "focus behind Kamailio": kamailio.port,
+      "sipp UAS behind Kamailio": kamailioUas.port,
+    };
 
-    const stopped: Record<Peer, boolean> = { focus: false, "focus behind Kamailio": false, "sipp UAS": false };
+    const stopped: Record<Peer, boolean> = { focus: false, "sipp UAS": false, "focus behind Kamailio": false, "sipp UAS behind Kamailio": false };
     for (const rate of RATES) {
       for (const peer of PEERS) {
         if (stopped[peer]) continue;
@@ -265,12 +305,12 @@ async function main(): Promise<void> {
           continue;
         }
         log(`${peer}: ${rate} calls/s, ${rate * CALL_SECONDS} calls ...`);
-        const s = await step(peer, targets[peer], peer === "focus behind Kamailio" ? proxiedCode : code, rate, work, peer === "sipp UAS" ? null : focus);
+        const s = await step(peer, targets[peer], peer === "focus behind Kamailio" ? proxiedCode : code, rate, work, isFocus(peer) ? focus : null);
         steps.push(s);
         log(
           `  ${s.successful}/${s.calls} ok, ${s.failed} failed, ${s.retransmissions} retrans, achieved ${s.achieved.toFixed(0)}/s, ` +
             `INVITE->200 median ${ms(s.median)} ms p99 ${ms(s.p99)} ms max ${ms(s.max)} ms` +
-            (peer !== "sipp UAS" ? `, focus CPU ${(s.focusCpu * 100).toFixed(0)}%, RSS ${s.focusRss.toFixed(0)} MiB` : "") +
+            (isFocus(peer) ? `, focus CPU ${(s.focusCpu * 100).toFixed(0)}%, RSS ${s.focusRss.toFixed(0)} MiB` : "") +
             (s.stop ? ` -> stop: ${s.stop}` : ""),
         );
         if (s.stop) stopped[peer] = true;
@@ -279,68 +319,71 @@ async function main(): Promise<void> {
     }
   } finally {
     const focusOutput = focus?.output() ?? "";
-    const kamailioErrors = (kamailio?.output() ?? "").split("\n").filter((l) => /ERROR|CRITICAL|ALERT: (?!.*exited normally)/.test(l));
+    const kamailioErrors = [kamailio, kamailioUas].flatMap((k) => (k?.output() ?? "").split("\n")).filter((l) => /ERROR|CRITICAL|ALERT: (?!.*exited normally)/.test(l));
     await cleanup();
     if (focusOutput.trim()) log(`focus output (tail):\n${focusOutput.slice(-1500)}`);
     if (kamailioErrors.length) log(`Kamailio errors (tail):\n${kamailioErrors.slice(-10).join("\n")}`);
   }
 
   // ---- report ----
-  const best = (peer: Peer) => {
-    const ok = steps.filter((s) => s.peer === peer && s.failed === 0 && s.successful === s.calls);
-    return ok.length ? Math.max(...ok.map((s) => s.rate)) : 0;
+  const noFailure = (s: Step) => s.failed === 0 && s.successful === s.calls;
+  /**
+   * Highest rate with no failed (or unfinished) call. "Open" ("≥") when no call of the ramp ever failed: it
+   * ended on the time budget, the rate list, or the retransmission or achieved-rate rule, so the rate at
+   * which calls start failing is higher than any it tried.
+   */
+  const best = (peer: Peer): { rate: number; open: boolean } => {
+    const mine = steps.filter((s) => s.peer === peer);
+    const ok = mine.filter(noFailure);
+    return { rate: ok.length ? Math.max(...ok.map((s) => s.rate)) : 0, open: mine.length > 0 && mine.every(noFailure) };
   };
-  const fmt = (s: Step | undefined, f: (s: Step) => string) => (s ? f(s) : "-");
-  const rates = [...new Set(steps.map((s) => s.rate))].sort((a, b) => a - b);
-  const rows = rates.map((rate) => {
-    const f = steps.find((s) => s.peer === "focus" && s.rate === rate);
-    const k = steps.find((s) => s.peer === "focus behind Kamailio" && s.rate === rate);
-    const u = steps.find((s) => s.peer === "sipp UAS" && s.rate === rate);
-    return [
-      String(rate),
-      fmt(f, (s) => `${s.successful}/${s.calls}`),
-      fmt(f, (s) => String(s.failed)),
-      fmt(f, (s) => String(s.retransmissions)),
-      fmt(f, (s) => s.achieved.toFixed(0)),
-      fmt(f, (s) => ms(s.median)),
-      fmt(f, (s) => ms(s.p99)),
-      fmt(f, (s) => ms(s.max)),
-      fmt(f, (s) => `${(s.focusCpu * 100).toFixed(0)}%`),
-      fmt(k, (s) => `${s.successful}/${s.calls}`),
-      fmt(k, (s) => String(s.failed)),
-      fmt(k, (s) => String(s.retransmissions)),
-      fmt(k, (s) => s.achieved.toFixed(0)),
-      fmt(k, (s) => ms(s.median)),
-      fmt(k, (s) => ms(s.p99)),
-      fmt(k, (s) => ms(s.max)),
-      fmt(k, (s) => `${(s.focusCpu * 100).toFixed(0)}%`),
-      fmt(u, (s) => `${s.successful}/${s.calls}`),
-      fmt(u, (s) => String(s.failed)),
-      fmt(u, (s) => String(s.retransmissions)),
-      fmt(u, (s) => s.achieved.toFixed(0)),
-      fmt(u, (s) => ms(s.median)),
-      fmt(u, (s) => ms(s.p99)),
-    ];
-  });
-  const resultTable = table(
-    [
-      "Calls/s (target)",
-      "Focus: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms", "max ms", "focus CPU",
-      "Behind Kamailio: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms", "max ms", "focus CPU",
-      "sipp UAS: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms",
-    ],
-    rows,
-  );
-  const notes: string[] = [];
+  const bestText = (peer: Peer) => {
+    const b = best(peer);
+    return `${b.open ? "≥ " : ""}${b.rate} calls/s`;
+  };
   const clean = (peer: Peer) => {
     const ok = steps.filter((s) => s.peer === peer && !s.stop);
     return ok.length ? Math.max(...ok.map((s) => s.rate)) : 0;
   };
+  const fmt = (s: Step | undefined, f: (s: Step) => string) => (s ? f(s) : "-");
+  const rates = [...new Set(steps.map((s) => s.rate))].sort((a, b) => a - b);
+  /** one table per path (direct, behind Kamailio): the focus' ramp beside sipp UAS' at each rate */
+  const pathTable = (ours: Peer, peer: Peer, label: string) =>
+    table(
+      [
+        "Calls/s (target)",
+        `${label}: successful`, "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms", "max ms", "focus CPU",
+        "sipp UAS: successful", "failed", "retrans", "achieved/s", "INVITE→200 median ms", "p99 ms",
+      ],
+      rates
+        .map((rate) => [steps.find((s) => s.peer === ours && s.rate === rate), steps.find((s) => s.peer === peer && s.rate === rate), rate] as const)
+        .filter(([f, u]) => f || u)
+        .map(([f, u, rate]) => [
+          String(rate),
+          fmt(f, (s) => `${s.successful}/${s.calls}`),
+          fmt(f, (s) => String(s.failed)),
+          fmt(f, (s) => String(s.retransmissions)),
+          fmt(f, (s) => s.achieved.toFixed(0)),
+          fmt(f, (s) => ms(s.median)),
+          fmt(f, (s) => ms(s.p99)),
+          fmt(f, (s) => ms(s.max)),
+          fmt(f, (s) => `${(s.focusCpu * 100).toFixed(0)}%`),
+          fmt(u, (s) => `${s.successful}/${s.calls}`),
+          fmt(u, (s) => String(s.failed)),
+          fmt(u, (s) => String(s.retransmissions)),
+          fmt(u, (s) => s.achieved.toFixed(0)),
+          fmt(u, (s) => ms(s.median)),
+          fmt(u, (s) => ms(s.p99)),
+        ]),
+    );
+  const notes: string[] = [];
   notes.push(
-    `Highest rate with zero failed calls: focus ${best("focus")} calls/s; focus behind Kamailio ${best("focus behind Kamailio")} calls/s; sipp's built-in UAS ${best("sipp UAS")} calls/s (same run).`,
+    `Highest rate with zero failed calls, direct: focus ${bestText("focus")}, sipp UAS ${bestText("sipp UAS")}; ` +
+      `behind Kamailio: focus ${bestText("focus behind Kamailio")}, sipp UAS ${bestText("sipp UAS behind Kamailio")} (same run).`,
   );
   notes.push(
-    `Highest clean rate (no failed or unfinished call, retransmissions ≤ 1 % of calls, ≥ 90 % of the target rate achieved): focus ${clean("focus")} calls/s; focus behind Kamailio ${clean("focus behind Kamailio")} calls/s; sipp UAS ${clean("sipp UAS")} calls/s.`,
+    `Highest clean rate (no failed or unfinished call, retransmissions ≤ 1 % of calls, ≥ 90 % of the target rate achieved), direct: focus ${clean("focus")} calls/s, sipp UAS ${clean("sipp UAS")} calls/s; ` +
+      `behind Kamailio: focus ${clean("focus behind Kamailio")} calls/s, sipp UAS ${clean("sipp UAS behind Kamailio")} calls/s.`,
   );
   for (const s of steps) if (s.stop) notes.push(`${s.peer} stopped at ${s.rate} calls/s: ${s.stop}.`);
   for (const peer of PEERS) {
@@ -349,16 +392,18 @@ async function main(): Promise<void> {
   }
   const m = machine();
   const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const scenarioNote = `${CALL_SECONDS} s of calls per rate; each call to the focus a new user; response times nearest-rank over every call's INVITE→200 from sipp's rtt trace: whole milliseconds, and sipp's clock advances in steps of a few ms, so times under ~4 ms read as 0 or 4`;
   const body = [
     [
       `- Run: ${date}`,
       ...Object.entries(m).map(([k, v]) => `- ${k}: ${v}`),
       `- Database: ${database?.label ?? "SQLite"}`,
-      `- Load generator: ${sipVersion} (Debian sip-tester), UDP`,
-      `- Front proxy: ${kamailioVersion} (Debian kamailio), ${KAMAILIO_CHILDREN} UDP workers, media/test/kamailio/kamailio.cfg.tmpl without the routing log`,
+      `- Load generator: ${sipVersion} (Debian sip-tester), UDP; peer UAS: the same sipp with bench/sipp/uas-bench.xml`,
+      `- Front proxy: ${kamailioVersion} (Debian kamailio), ${KAMAILIO_CHILDREN} UDP workers, media/test/kamailio/kamailio.cfg.tmpl without the routing log; one instance before the focus, one before sipp UAS`,
       `- Other load: 1-minute load average ${load0.toFixed(2)} at start`,
     ].join("\n"),
-    `**Call rate** (bench/sipp/call-bench.xml: INVITE with PCMU SDP → 200 → ACK → 1 s → BYE → 200; each call a new user; ${CALL_SECONDS} s of calls per rate; response times nearest-rank over every call's INVITE→200 from sipp's rtt trace: whole milliseconds, and sipp's clock advances in steps of a few ms, so times under ~4 ms read as 0 or 4)\n\n${resultTable}`,
+    `**Call rate, direct** (bench/sipp/call-bench.xml: INVITE with PCMU SDP → 200 → ACK → 1 s → BYE → 200; ${scenarioNote})\n\n${pathTable("focus", "sipp UAS", "Focus")}`,
+    `**Call rate behind Kamailio** (bench/sipp/call-bench-proxied.xml: the same calls, ACK and BYE along the Record-Route; sipp → Kamailio → focus, and sipp → Kamailio → sipp UAS; ${scenarioNote})\n\n${pathTable("focus behind Kamailio", "sipp UAS behind Kamailio", "Focus behind Kamailio")}`,
     notes.map((n) => `- ${n}`).join("\n"),
   ].join("\n\n");
   process.stdout.write(`\n${body}\n\n`);
@@ -369,20 +414,40 @@ free UDP port of 127.0.0.1 and one conference (maxUsers 10,000) created over Gra
 BYE → 200; ACK and BYE to \`sip:focus@\`, as in media/test/sipp/call.xml), From \`sip:bench-N@…\` so every call
 joins the conference as a new user (a database write) and leaves with its BYE. "Behind Kamailio" runs the same ramp, in the
 same run, against the same focus (a second conference, same settings), through Kamailio as a front proxy (media/test/kamailio/kamailio.cfg.tmpl:
-record_route on the INVITE, loose_route for ACK and BYE, relay to the focus over UDP) with \`bench/sipp/call-bench-proxied.xml\`,
-the same calls except that ACK and BYE go to the focus' Contact with the Record-Route as Route; its INVITE→200 includes the
+record_route on the INVITE, loose_route for ACK and BYE, relay to the next hop over UDP) with \`bench/sipp/call-bench-proxied.xml\`,
+the same calls except that ACK and BYE go to the callee's Contact with the Record-Route as Route; its INVITE→200 includes the
 proxy's two hops, "focus CPU" is still the focus process' alone, and "retrans" counts only what sipp retransmitted to
 the proxy (the proxy answers 100 Trying at once, which stops sipp's INVITE retransmissions, and retransmits to the focus
 itself). Per rate R: \`sipp -r R -m 5R -l 2R -timeout ${STEP_TIMEOUT_S}s -timeout_error -trace_stat -trace_rtt -rtt_freq 1\`, rates
 25, 50, 100, 200, … doubling; a ramp stops at the first rate with a failed call, retransmissions above 1 % of the calls, or
 an achieved rate (INVITEs answered per second between the first and last 200 OK) below 90 % of the target. Counts come from
-the last row of sipp's stat.csv; median/p99/max of INVITE→200 from its per-call rtt file. The peer comparison runs the same
-scenario at the same rates, in the same run, against sipp's built-in UAS (\`sipp -sn uas\`), which answers with no state
-beyond the dialog: it is the ceiling the load generator and the loopback allow. The whole run is bounded to about
-${BUDGET_S} s of steps. "focus CPU" is the focus process' CPU time / wall time over the step (100% = one core).`;
+the last row of sipp's stat.csv; median/p99/max of INVITE→200 from its per-call rtt file. The peer comparison runs the
+same scenarios at the same rates, in the same run, against sipp as the UAS (\`bench/sipp/uas-bench.xml\`: sipp's
+built-in \`uas\` exchange without its 180, as the focus answers, and with the Record-Route copied into the 200 as RFC
+3261 section 12.1.1 asks, which the built-in one omits), which answers with no state beyond the dialog: directly, and
+through a second Kamailio with the same configuration. It is the ceiling the load generator, the proxy and the
+loopback allow. The four ramps take turns rate by rate; the whole run is bounded to about ${BUDGET_S} s of steps.
+"focus CPU" is the focus process' CPU time / wall time over the step (100% = one core). "Highest rate with zero failed
+calls" reads "≥" when no call of that ramp failed (it ended on the time budget, the rate list, or the retransmission
+or achieved-rate rule), so calls start failing at a higher rate.`;
   const file = join(repo, "bench", "RESULTS.md");
   writeResults(file, "## SIP (npm run bench:sip)", intro, "### SQLite (`npm run bench:sip`)", "### SQLite", body);
   log(`wrote ${file}`);
+  if (steps.length > 0) {
+    const headline = (figure: string, ours: Peer, peer: Peer): Headline => ({ figure, ours: bestText(ours), peer: { name: peer, value: bestText(peer) } });
+    const cleanText = (peer: Peer) => `${clean(peer)} calls/s`;
+    const cleanHeadline = (figure: string, ours: Peer, peer: Peer): Headline => ({ figure, ours: cleanText(ours), peer: { name: peer, value: cleanText(peer) } });
+    writeHeadlines(
+      "sip",
+      [
+        headline("SIP calls/s with no failed call, focus direct", "focus", "sipp UAS"),
+        headline("SIP calls/s with no failed call, behind Kamailio", "focus behind Kamailio", "sipp UAS behind Kamailio"),
+        cleanHeadline("SIP calls/s clean (no failure, retransmissions ≤ 1 %, ≥ 90 % of the rate), focus direct", "focus", "sipp UAS"),
+        cleanHeadline("SIP calls/s clean (no failure, retransmissions ≤ 1 %, ≥ 90 % of the rate), behind Kamailio", "focus behind Kamailio", "sipp UAS behind Kamailio"),
+      ],
+      "SQLite",
+    );
+  }
   clearTimeout(watchdog);
   if (steps.length === 0) process.exitCode = 1;
 }

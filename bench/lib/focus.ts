@@ -26,13 +26,14 @@ export interface FocusProcess {
  * Rate limits are off (RATE_LIMIT_ENABLED=false): the load generator is one address opening 1,000+
  * WebSocket subscribers, hundreds of requests and SIP calls a second, which the per-address limits exist
  * to refuse; the benchmarks measure the focus' capacity, not its limits (a run may still pass
- * RATE_LIMIT_ENABLED=true in `env` to measure with them).
+ * RATE_LIMIT_ENABLED=true in `env` to measure with them). SIP and BFCP listen on free ports unless `env` names
+ * them, so a benchmark never collides with a focus already running on the defaults.
  */
 export async function startFocusProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<FocusProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(repo, "api", "src", "main.ts")], {
     cwd: repo,
-    env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: String(port), SIP_PORT: "0", LOG_LEVEL: "warn", RATE_LIMIT_ENABLED: "false", ...env },
+    env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: String(port), SIP_PORT: "0", BFCP_PORT: "0", LOG_LEVEL: "warn", RATE_LIMIT_ENABLED: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -77,6 +77,7 @@ const FILE_HEADER = `# Benchmarks
 Figures measured by the scripts in \`bench/\`. Each benchmark owns one \`## \` section below and rewrites only
 that section when it runs (and, inside it, only the subsection of the database it ran on); the others stay.
 Numbers from different machines are not comparable: each subsection names the machine it ran on.
+\`npm run bench\` runs them all, one after another, and rewrites the summary just below from their headline figures.
 `;
 
 interface Section {
@@ -126,4 +127,36 @@ export function writeResults(file: string, sectionHeading: string, intro: string
   if (index >= 0) top.sections[index] = section;
   else top.sections.push(section);
   writeFileSync(file, join(preamble, top.sections));
+}
+
+/** Line indices of the "## " headings outside code fences. */
+function sectionStarts(lines: string[]): number[] {
+  const starts: number[] = [];
+  let fenced = false;
+  for (const [i, l] of lines.entries()) {
+    if (l.startsWith("```")) fenced = !fenced;
+    if (!fenced && l.startsWith("## ")) starts.push(i);
+  }
+  return starts;
+}
+
+/**
+ * Puts `body` under `heading` ("## ...") right after the file's intro, replacing that section wherever it was,
+ * and keeps every other byte of the file as it was (unlike writeResults, which re-joins the whole file).
+ * Used by `npm run bench` for its summary of every benchmark's headline figures.
+ */
+export function writeSummary(file: string, heading: string, body: string): void {
+  let lines = (existsSync(file) ? readFileSync(file, "utf8") : FILE_HEADER).split("\n");
+  const starts = sectionStarts(lines);
+  const own = starts.findIndex((i) => lines[i]!.trim() === heading.trim());
+  if (own >= 0) lines = [...lines.slice(0, starts[own]!), ...lines.slice(starts[own + 1] ?? lines.length)];
+  const section = [heading.trim(), "", ...body.trim().split("\n"), ""];
+  const first = sectionStarts(lines)[0];
+  if (first !== undefined) lines.splice(first, 0, ...section);
+  else {
+    // no section yet: after the intro and one blank line
+    while (lines.length && lines[lines.length - 1] === "") lines.pop();
+    lines.push("", ...section);
+  }
+  writeFileSync(file, lines.join("\n"));
 }
