@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { isIP } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -80,7 +81,23 @@ function stop(signal, code = 0) {
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 
-launch("focus", ["--import", "tsx", join(repo, "api", "src", "main.ts")], repo, {});
+/**
+ * The portal calls the focus for every browser and forwards each one's address in X-Forwarded-For, so the
+ * focus' per-address limits count browsers, not the portal: the focus believes that header from where the
+ * portal's calls come from, loopback or the focus' own address when HOST names one (added to an address
+ * list given in TRUST_PROXY; a count of proxies given there is kept as it is).
+ */
+function focusTrustProxy() {
+  const given = (env.TRUST_PROXY ?? "").trim();
+  if (!withPortal) return given;
+  const ownAddress = isIP(focusHost) !== 0 && !["0.0.0.0", "::", "::1"].includes(focusHost) && !focusHost.startsWith("127.");
+  const portal = ["loopback", ...(ownAddress ? [focusHost] : [])];
+  if (/^(true|[0-9]+)$/.test(given) && given !== "0") return given;
+  const list = given === "" || given === "false" || given === "0" ? [] : given.split(",").map((e) => e.trim());
+  return [...list, ...portal.filter((p) => !list.includes(p))].join(",");
+}
+
+launch("focus", ["--import", "tsx", join(repo, "api", "src", "main.ts")], repo, { TRUST_PROXY: focusTrustProxy() });
 if (withPortal) {
   launch("portal", [nextBin, "start", "-p", portalPort, "-H", portalHost], web, {
     FOCUS_URL: `http://${focusHost === "0.0.0.0" ? "127.0.0.1" : focusHost}:${focusPort}`,

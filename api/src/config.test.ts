@@ -44,6 +44,7 @@ describe("rate limit settings", () => {
     expect(loadConfig({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);
     expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
     expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).TRUST_PROXY).toMatchObject({ entries: ["loopback", "10.0.0.0/8"] });
   });
 
   it("names bad values", () => {
@@ -52,5 +53,6 @@ describe("rate limit settings", () => {
     expect(() => loadConfig({ HTTP_REQUESTS_PER_SECOND: "1.5" })).toThrow(/HTTP_REQUESTS_PER_SECOND/);
     expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY: must be true, false or the number of proxies/);
     expect(() => loadConfig({ TRUST_PROXY: "11" })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: "loopback,10.0.0.0/33" })).toThrow(/TRUST_PROXY: .*"10.0.0.0\/33" is not an IP address/);
   });
 });

@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { PeerIslandsSchema } from "@dcon/federation";
+import { TrustedProxies, TrustProxyError, type TrustProxy } from "./http/client-address.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -89,14 +90,24 @@ export const ConfigSchema = z.object({
   WS_CONNECTIONS_PER_SECOND: limit(100_000, RATE_LIMIT_DEFAULTS.WS_CONNECTIONS_PER_SECOND),
   HTTP_REQUESTS_PER_SECOND: limit(100_000, RATE_LIMIT_DEFAULTS.HTTP_REQUESTS_PER_SECOND),
   /**
-   * How many reverse proxies in front of the focus append the client's address to X-Forwarded-For:
-   * false (0, the default: the header is ignored, as any client can write it), true (1) or a number.
+   * Which reverse proxies' X-Forwarded-For to believe (see ./http/client-address.ts): false (0, the default:
+   * the header is ignored, as any client can write it), true (1) or the number of proxies in front, or a
+   * comma-separated list of the proxies' addresses, subnets and names (loopback, linklocal, uniquelocal).
    */
   TRUST_PROXY: z
     .string()
-    .regex(/^(true|false|[0-9]|10)$/, "must be true, false or the number of proxies in front (0 to 10)")
     .default("false")
-    .transform((v) => (v === "true" ? 1 : v === "false" ? 0 : Number(v))),
+    .transform((v, ctx): TrustProxy => {
+      const s = v.trim();
+      if (/^(true|false|[0-9]|10)$/.test(s)) return s === "true" ? 1 : s === "false" ? 0 : Number(s);
+      try {
+        return new TrustedProxies(s.split(",").map((e) => e.trim()).filter((e) => e.length > 0));
+      } catch (err) {
+        if (!(err instanceof TrustProxyError)) throw err;
+        ctx.addIssue({ code: "custom", message: `must be true, false or the number of proxies in front (0 to 10), or their addresses: ${err.message}` });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

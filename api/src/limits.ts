@@ -53,8 +53,8 @@ export interface LimitsOptions {
 const isWrongPin = (err: unknown) => err instanceof DomainError && err.reason === ErrorReason.WRONG_PIN;
 
 export class FocusLimits {
-  /** how many proxies' X-Forwarded-For entries to believe (see ./http/client-address.ts) */
-  readonly trustedProxies: number;
+  /** whose X-Forwarded-For entries to believe (see ./http/client-address.ts) */
+  readonly trustedProxies: Config["TRUST_PROXY"];
   private readonly signinAddress: RateLimiter | null;
   private readonly signinName: RateLimiter | null;
   private readonly pinToken: RateLimiter | null;

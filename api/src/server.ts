@@ -28,6 +28,7 @@ import { startFederation, type FederationFace } from "./federation.ts";
 import { FocusLimits } from "./limits.ts";
 import { clientAddress } from "./http/client-address.ts";
 import { addressKey, RateLimiter } from "./http/rate-limit.ts";
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "./db-errors.ts";
 
 export interface Focus {
   readonly url: string;
@@ -51,13 +52,20 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     log.info({ provider, ms: Date.now() - t0 }, "database migrations applied");
   }
   const db = await createPrismaClient(config.DATABASE_URL);
+  // During a database outage the periodic work (scheduler sweeps, health checks) fails every round: say so
+  // once a minute, not once a round.
+  const outageLog = new RateLimiter({ burst: 1, rate: 1, perMs: 60_000 });
+  const logFailure = (what: string, err: unknown) => {
+    if (!isDatabaseUnavailable(err)) return log.error({ err }, what);
+    if (outageLog.take(what).ok) log.warn({ code: (err as { code?: unknown }).code ?? null, message: (err as Error).message?.split("\n").pop() }, `${what}: database unavailable (retrying; logged once a minute)`);
+  };
   const domain = new ConferenceDomain({
     db,
     provider,
     island: config.ISLAND,
     schedulerIntervalMs: config.SCHEDULER_INTERVAL_MS,
     onListenerError: (err, event) => log.error({ err, type: event.type, conferenceId: event.conferenceId }, "an event listener failed"),
-    onSchedulerError: (err) => log.error({ err }, "scheduler sweep failed"),
+    onSchedulerError: (err) => logFailure("scheduler sweep failed", err),
   });
   const tokens = new TokenStore(db);
   const accounts = new AccountStore(db, tokens);
@@ -76,6 +84,21 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     },
   });
   const addressOf = (req: http.IncomingMessage) => clientAddress(req, rateLimits.trustedProxies);
+  /**
+   * The caller, for a request's context. When the database is down the token cannot be checked: the
+   * context's principal then throws DatabaseUnavailableError when a resolver asks for it, so the operation
+   * fails with SERVICE_UNAVAILABLE instead of the whole request (or a WebSocket with all its subscriptions).
+   */
+  const principalOf = async (header: unknown): Promise<Pick<ApiContext, "principal">> => {
+    try {
+      return { principal: await tokens.authenticate(typeof header === "string" ? header : null) };
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      return { get principal(): never { throw new DatabaseUnavailableError({ cause: err }); } } as Pick<ApiContext, "principal">;
+    }
+  };
+  const withPrincipal = (who: Pick<ApiContext, "principal">, rest: Omit<ApiContext, "principal">): ApiContext =>
+    Object.defineProperties(rest, Object.getOwnPropertyDescriptors(who)) as ApiContext;
   /** set once federation has started (resolvers read it per request) */
   let federationView: FederationView | null = null;
   let federation: FederationFace | null = null;
@@ -112,10 +135,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const wsRules = allRules(limits);
   const wsContext = async (connectionParams: Record<string, unknown> | undefined, req: http.IncomingMessage): Promise<ApiContext> => {
     const auth = connectionParams?.authorization ?? connectionParams?.Authorization;
-    return {
-      principal: await tokens.authenticate(typeof auth === "string" ? auth : null), domain, tokens, accounts, federation: federationView,
-      limits: rateLimits, clientAddress: addressOf(req),
-    };
+    return withPrincipal(await principalOf(auth), { domain, tokens, accounts, federation: federationView, limits: rateLimits, clientAddress: addressOf(req) });
   };
   const formatResult = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors?.length) return result;
@@ -127,7 +147,14 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
       context: (ctx) => wsContext(ctx.connectionParams, ctx.extra.request),
       onConnect: async (ctx) => {
         const c = await wsContext(ctx.connectionParams, ctx.extra.request);
-        if (!c.principal) return false; // closes with 4403 Forbidden (graphql-ws close code)
+        try {
+          if (!c.principal) return false; // closes with 4403 Forbidden (graphql-ws close code)
+        } catch (err) {
+          if (!(err instanceof DatabaseUnavailableError)) throw err;
+          // 1013 Try Again Later (IANA WebSocket close code registry): the token could not be checked
+          ctx.extra.socket.close(1013, "database unavailable: try again shortly");
+          return false;
+        }
         ctx.extra.opened = true;
         metrics.wsConnections.inc();
         return true;
@@ -194,7 +221,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
       await db.$queryRawUnsafe("SELECT 1");
       res.json({ status: "ok", island: config.ISLAND, provider });
     } catch (err) {
-      log.warn({ err }, "health check: database unavailable");
+      logFailure("health check", err);
       res.status(503).json({ status: "unavailable", reason: "database" });
     }
   });
@@ -217,7 +244,8 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
         res.status(500).json({ error: { code: "INTERNAL_SERVER_ERROR", message: "internal error" } });
         return;
       }
-      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429 }[mapped.extensions.code as string] ?? 400;
+      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503 }[mapped.extensions.code as string] ?? 400;
+      if (typeof mapped.extensions.retryAfter === "number") res.setHeader("Retry-After", String(mapped.extensions.retryAfter));
       res.status(status).json({ error: { code: mapped.extensions.code, message: mapped.message } });
     }
   });
@@ -233,9 +261,8 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
     },
     express.json({ limit: "256kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        principal: await tokens.authenticate(req.headers.authorization), domain, tokens, accounts, federation: federationView,
-        limits: rateLimits, clientAddress: addressOf(req),
+      context: async ({ req }) => withPrincipal(await principalOf(req.headers.authorization), {
+        domain, tokens, accounts, federation: federationView, limits: rateLimits, clientAddress: addressOf(req),
       }),
     }),
   );
@@ -259,6 +286,7 @@ export async function startFocus(config: Config, log: Logger): Promise<Focus> {
   const port = (httpServer.address() as AddressInfo).port;
   domain.scheduler.start();
   const sip = config.SIP_ENABLED ? await startSip(config, domain, log, rateLimits.sipPins) : null;
+  if (sip) metrics.watchSip(sip);
   if (config.XMPP_SERVICE) {
     federation = await startFederation(config, domain, log);
     federationView = federation.view;

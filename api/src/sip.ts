@@ -5,6 +5,9 @@ import { BfcpIdentities, BfcpTransport, CascadeLegs, ConferenceSipService, Floor
 import { CASCADE_HEADER, cascadeHeaderValue, verifyCascadeHeader } from "@dcon/federation";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import { databaseRetryAfter } from "./db-errors.ts";
+import { PrismaDialogJournal } from "./sip-journal.ts";
+import { prepareSipRecovery } from "./sip-recovery.ts";
 
 export interface SipFace {
   readonly port: number;
@@ -20,6 +23,9 @@ export interface SipFace {
 export async function startSip(config: Config, domain: ConferenceDomain, log: Logger, pinAttempts: PinAttemptLimit | null = null): Promise<SipFace> {
   const host = config.SIP_HOST ?? config.HOST;
   const sipLog = log.child({ part: "sip" });
+  // Before the endpoint listens: the ghosts of a crashed process leave while no new call can come in.
+  const journal = new PrismaDialogJournal(domain.store.db, config.ISLAND);
+  const recovery = await prepareSipRecovery({ journal, domain, log: sipLog });
   const endpoint = await SipEndpoint.listen({ host, port: config.SIP_PORT, userAgent: "dcon-focus" });
   endpoint.on("error", (err) => sipLog.warn({ err }, "SIP transport error"));
   let bfcp: SipFace["bfcp"] = null;
@@ -60,6 +66,8 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     log: sipLog,
     ...(peerSecrets.size > 0 ? { peerFocus } : {}),
     ...(pinAttempts ? { pinAttempts } : {}),
+    unavailable: databaseRetryAfter,
+    journal,
     ...(bfcp ? { floorControl: { server: bfcp.server, port: bfcp.transport.port, tls: bfcp.transport.tls } } : {}),
   });
   // Audio across islands: a call to each replica's home focus, at the SIP address FEDERATION_PEERS gives it.
@@ -86,6 +94,7 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
   // existing replicas' legs; a failure here leaves the rest of the SIP face serving (events place them later)
   await cascade?.start().catch((err) => sipLog.warn({ err }, "cascade legs: the replicas could not be read at start"));
   sipLog.info({ host, port: endpoint.port }, "SIP listening (UDP and TCP)");
+  const hangingUp = recovery.hangUp(endpoint);
   return {
     port: endpoint.port,
     endpoint,
@@ -93,6 +102,8 @@ export async function startSip(config: Config, domain: ConferenceDomain, log: Lo
     bfcp,
     cascade,
     async close() {
+      // BYEs still unanswered are given up: their entries stay, and the next start sends them again
+      await Promise.race([hangingUp, new Promise((r) => setTimeout(r, 2000).unref())]);
       await cascade?.close();
       await service.close();
       if (bfcp) {

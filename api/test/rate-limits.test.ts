@@ -247,3 +247,34 @@ describe("behind a reverse proxy (TRUST_PROXY=true)", () => {
     expect(outcome(await post(proxied.url, SIGN_IN, { u: "another", p: "x" }, { headers: { "x-forwarded-for": "203.0.113.6" } }))).toBe("UNAUTHENTICATED");
   });
 });
+
+describe("the portal beside the focus (TRUST_PROXY=127.0.6.1, as npm start sets loopback)", () => {
+  // Trusting one loopback address, not all of 127/8, so the test can also come from an untrusted address.
+  let focus: TestFocus;
+  beforeAll(async () => {
+    focus = await startTestFocus({ env: { ...REAL_LIMITS, TRUST_PROXY: "127.0.6.1", SIP_ENABLED: "false" } });
+  });
+  afterAll(async () => {
+    await focus?.close();
+  });
+
+  test("two browsers' forwarded addresses from the trusted portal are limited separately", async () => {
+    const portal = (browser: string, u: string) => post(focus.url, SIGN_IN, { u, p: "x" }, { from: "127.0.6.1", headers: { "x-forwarded-for": browser } });
+    for (let i = 0; i < 20; i++) expect(outcome(await portal("203.0.113.21", `alpha-${i}`))).toBe("UNAUTHENTICATED");
+    expect(outcome(await portal("203.0.113.21", "alpha-more"))).toBe("RATE_LIMITED");
+    // another browser through the same portal has its own 20
+    for (let i = 0; i < 20; i++) expect(outcome(await portal("2001:db8::22", `beta-${i}`))).toBe("UNAUTHENTICATED");
+    expect(outcome(await portal("2001:db8::22", "beta-more"))).toBe("RATE_LIMITED");
+    // and the portal's own address (calls without a browser behind them) is a third key
+    expect(outcome(await post(focus.url, SIGN_IN, { u: "gamma", p: "x" }, { from: "127.0.6.1" }))).toBe("UNAUTHENTICATED");
+  });
+
+  test("X-Forwarded-For from an address not trusted is ignored: the sender is limited by its own address", async () => {
+    const direct = (browser: string, u: string) => post(focus.url, SIGN_IN, { u, p: "x" }, { from: "127.0.6.2", headers: { "x-forwarded-for": browser } });
+    // a new forged address on every attempt does not escape the sender's limit
+    for (let i = 0; i < 20; i++) expect(outcome(await direct(`198.51.100.${i + 1}`, `delta-${i}`))).toBe("UNAUTHENTICATED");
+    expect(outcome(await direct("198.51.100.200", "delta-more"))).toBe("RATE_LIMITED");
+    // nor did its forged addresses use up anyone's attempts behind the trusted portal
+    expect(outcome(await post(focus.url, SIGN_IN, { u: "epsilon", p: "x" }, { from: "127.0.6.1", headers: { "x-forwarded-for": "198.51.100.1" } }))).toBe("UNAUTHENTICATED");
+  });
+});

@@ -146,6 +146,42 @@ export class Roster {
     return this.transition(actor, userId, ["CONNECTED", "LOBBY"], { joinState: "DISCONNECTED", via: null }, "USER_LEFT", "is not in the conference");
   }
 
+  /**
+   * Every user who joined through this island over transport `via` and is still connected or in the lobby
+   * leaves, as by `leave` (floor requests closed, USER_LEFT): for a transport whose connections all ended
+   * without telling (the focus process died and restarted), so their presence is known to be stale. One
+   * transaction per conference; a user who left meanwhile is skipped. Returns the users who left.
+   */
+  async leaveAllVia(actor: Actor, via: string): Promise<UserState[]> {
+    const stale = await this.store.db.conferenceUser.findMany({
+      where: { via, island: this.store.island, joinState: { in: [...PRESENT] } },
+      select: { id: true, conferenceId: true },
+      orderBy: [{ conferenceId: "asc" }, { createdAt: "asc" }, { id: "asc" }],
+    });
+    const byConference = new Map<string, string[]>();
+    for (const u of stale) byConference.set(u.conferenceId, [...(byConference.get(u.conferenceId) ?? []), u.id]);
+    const left: UserState[] = [];
+    for (const [conferenceId, userIds] of byConference) {
+      left.push(...await this.store.mutate(actor, async (tx, emit) => {
+        const done: UserState[] = [];
+        for (const id of userIds) {
+          // conditional: a kick or a leave committed since the read wins, and writes no second event
+          const { count } = await tx.conferenceUser.updateMany({
+            where: { id, via, joinState: { in: [...PRESENT] } },
+            data: { joinState: "DISCONNECTED", via: null, talking: false },
+          });
+          if (count === 0) continue;
+          await closeUserFloorRequests(tx, emit, conferenceId, id);
+          const user = userView(await this.store.userRow(tx, id));
+          await emit(conferenceId, "USER_LEFT", { user });
+          done.push(user);
+        }
+        return done;
+      }));
+    }
+    return left;
+  }
+
   async admit(actor: Actor, userId: string): Promise<UserState> {
     const remote = await this.store.forwardIfRemote<UserState>(await this.store.islandOfUser(userId), { op: "admit", userId }, actor);
     if (remote) return remote.result;

@@ -21,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DomainError, ErrorCode, REMOTE_OPS, homeUnreachable, type Actor, type ConferenceDomain, type ConferenceEvent, type RemoteCommand } from "@dcon/core";
 import type { IslandDirectory, PeerIsland } from "./directory.ts";
+import { ThrottledWarn } from "./log-throttle.ts";
 import { decodeWire, encodeWire, eventToWire, FEDERATION_NS, signCall, verifyCall, verifyEvent, WireError, wireToEvent, type WireMessage, type XmlBuilder, type XmlElementLike } from "./wire.ts";
 
 /** What the service needs of the XMPP side (ComponentLink provides it). */
@@ -118,6 +119,8 @@ export class FederationService<E> {
   private readonly ackDelayMs: number;
   private readonly callTimeoutMs: number;
   private closed = false;
+  /** warnings a broken database repeats for every stanza: once a minute per kind */
+  private readonly repeating: ThrottledWarn;
   /** stanzas refused (unknown sender, bad signature, malformed): for metrics and tests */
   refused = 0;
   /** forwarded commands waiting for their answer, by request id */
@@ -128,6 +131,7 @@ export class FederationService<E> {
     this.retryMs = o.retryMs ?? 1000;
     this.ackDelayMs = o.ackDelayMs ?? 20;
     this.callTimeoutMs = o.callTimeoutMs ?? 10_000;
+    this.repeating = new ThrottledWarn(o.log);
   }
 
   private get island(): string {
@@ -403,7 +407,7 @@ export class FederationService<E> {
       case "replay": {
         // Both are about this island's own events.
         if (msg.origin !== this.island) return false;
-        if (msg.kind === "ack") void this.onAck(peer, msg.conference, msg.seq).catch((err) => this.o.log.warn({ err }, "federation ack failed"));
+        if (msg.kind === "ack") void this.onAck(peer, msg.conference, msg.seq).catch((err) => this.repeating.warn({ err }, "federation ack failed"));
         else {
           const b = this.outboxes.get(`${msg.conference}|${peer.island}`);
           if (b && msg.since >= b.acked) {
@@ -418,7 +422,8 @@ export class FederationService<E> {
 
   private serially(key: string, fn: () => Promise<void>): void {
     const prev = this.applying.get(key) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err) => this.o.log.warn({ err }, "applying a federation event failed"));
+    // a database outage fails every stanza the peer resends: logged once a minute (the resends go on)
+    const next = prev.then(fn).catch((err) => this.repeating.warn({ err }, "applying a federation event failed"));
     this.applying.set(key, next);
     void next.then(() => {
       if (this.applying.get(key) === next) this.applying.delete(key);

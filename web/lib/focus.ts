@@ -4,6 +4,8 @@
  * cookie), so every call goes through here: server components, server actions and the live-event route.
  */
 import "server-only";
+import { headers } from "next/headers";
+import { browserAddressFrom } from "./forwarded-for";
 
 export const FOCUS_URL = (process.env.FOCUS_URL ?? "http://127.0.0.1:4000").replace(/\/$/, "");
 
@@ -20,12 +22,26 @@ interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string; reason?: string } }[];
 }
 
+/** The browser's address, for the focus' per-address limits (see ./forwarded-for.ts); null outside a request. */
+async function browserAddress(): Promise<string | null> {
+  try {
+    return browserAddressFrom((await headers()).get("x-forwarded-for"));
+  } catch {
+    return null; // not within a request: nothing to forward
+  }
+}
+
 export async function gql<T>(token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const address = await browserAddress();
   let res: Response;
   try {
     res = await fetch(`${FOCUS_URL}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(address ? { "x-forwarded-for": address } : {}),
+      },
       body: JSON.stringify({ query, variables }),
       cache: "no-store",
     });

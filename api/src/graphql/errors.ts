@@ -8,6 +8,7 @@ import { DomainError } from "@dcon/core";
 import { AuthError } from "../auth/policy.ts";
 import { RateLimitedError } from "../http/rate-limit.ts";
 import type { Logger } from "../logger.ts";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable, DATABASE_RETRY_AFTER_S } from "../db-errors.ts";
 
 export const ApiErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",
@@ -17,6 +18,12 @@ export const ApiErrorCode = {
   CONFLICT: "CONFLICT",
   /** over a rate limit (sign-in, PINs, requests): `extensions.retryAfter` says in how many seconds to try again */
   RATE_LIMITED: "RATE_LIMITED",
+  /**
+   * the focus cannot serve this now (reason DATABASE_UNAVAILABLE: its database is down, restarting or
+   * locked); try again after `extensions.retryAfter` seconds. A mutation refused so was not applied, except
+   * one whose commit was in flight as the database went away: its outcome is unknown (read before redoing it)
+   */
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 
@@ -34,6 +41,13 @@ export function toPublicError(err: unknown): { message: string; extensions: Reco
   }
   if (err instanceof AuthError) return { message: err.message, extensions: { code: err.code } };
   if (err instanceof RateLimitedError) return { message: err.message, extensions: { code: ApiErrorCode.RATE_LIMITED, retryAfter: err.retryAfter } };
+  // Before the Prisma codes below: an outage is not a conflict or a missing row, whatever shape it came in.
+  if (isDatabaseUnavailable(err)) {
+    return {
+      message: "the service is temporarily unavailable (its database cannot be reached): try again shortly",
+      extensions: { code: ApiErrorCode.SERVICE_UNAVAILABLE, reason: DATABASE_UNAVAILABLE, retryAfter: DATABASE_RETRY_AFTER_S },
+    };
+  }
   switch (prismaCode(err)) {
     case "P2002":
       return { message: "this conflicts with an existing record (a unique value is taken)", extensions: { code: ApiErrorCode.CONFLICT, reason: "DUPLICATE" } };

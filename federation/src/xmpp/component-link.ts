@@ -12,9 +12,11 @@
  *  - while online, stanzas given to send() are written to the stream to the local Prosody in call order;
  *    send() resolves once the serialized stanza is handed to the socket (not when anybody has received it);
  *  - stanzas from Prosody are emitted ("stanza") in the order they arrive;
- *  - when the stream or Prosody goes away the link says so ("offline") and tries again every
- *    `reconnectDelayMs` (@xmpp/reconnect's 1 s by default) until it is back ("online"), until close(), or
- *    until Prosody refuses the credentials (`not-authorized`, `host-unknown`: fatal, the link closes);
+ *  - when the stream or Prosody goes away the link says so ("offline") and tries again until it is back
+ *    ("online"), until close(), or until Prosody refuses the credentials (`not-authorized`, `host-unknown`:
+ *    fatal, the link closes). The first retry comes after about `reconnectDelayMs` (1 s); each failed one
+ *    doubles the pause up to `reconnectMaxDelayMs` (4 s), with jitter, so that a Prosody flapping or many
+ *    foci restarting at once meet a trickle of attempts rather than a storm in step;
  *  - no error of the library escapes as an exception or an unhandled rejection: each one is reported as a
  *    "problem" event and classified (LinkErrorCode) into retryable or fatal in one place, `classify`.
  *
@@ -32,6 +34,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { component, xml, type Component, type Element, type XmppError } from "@xmpp/component";
+import { guardConnectionParser, type GuardableConnection } from "./parser-guard.ts";
 
 export { xml };
 export type { Element };
@@ -101,8 +104,10 @@ export interface ComponentLinkOptions {
   componentJid: string;
   /** the component_secret shared with Prosody */
   secret: string;
-  /** pause between reconnection attempts (ms); default 1000, @xmpp/reconnect's own */
+  /** pause before the first reconnection attempt (ms); default 1000, @xmpp/reconnect's own */
   reconnectDelayMs?: number;
+  /** the longest pause between attempts, however many failed (ms); default 4000 */
+  reconnectMaxDelayMs?: number;
   /** an attempt that has not reached online this long after the TCP connect is torn down (ms); default 10 s */
   handshakeTimeoutMs?: number;
 }
@@ -162,13 +167,22 @@ export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
   /** ids of sendTo(): unique per link instance, so that a bounce after a restart is not taken for a new stanza's */
   private readonly idPrefix = randomBytes(4).toString("hex");
   private sent = 0;
+  private readonly reconnectDelayMs: number;
+  private readonly reconnectMaxDelayMs: number;
+  /** attempts since the link was last online that ended without getting there */
+  private failedAttempts = 0;
+  private attemptsTotal = 0;
 
   constructor(opts: ComponentLinkOptions) {
     super();
     this.componentJid = opts.componentJid;
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
     this.entity = component({ service: opts.service, domain: opts.componentJid, password: opts.secret });
-    if (opts.reconnectDelayMs !== undefined) this.entity.reconnect.delay = opts.reconnectDelayMs;
+    // Malformed XML from the server must end the stream, not the process (see parser-guard.ts).
+    guardConnectionParser(this.entity as unknown as GuardableConnection);
+    this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
+    this.reconnectMaxDelayMs = Math.max(this.reconnectDelayMs, opts.reconnectMaxDelayMs ?? 4000);
+    this.entity.reconnect.delay = this.reconnectDelayMs;
 
     // The library emits "error" for every failure (socket, stream, handshake): with no listener, Node's
     // EventEmitter would throw it. This one stays attached for the entity's whole life, even after close().
@@ -185,6 +199,11 @@ export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
 
   get isOnline(): boolean {
     return this.linkState.phase === "online";
+  }
+
+  /** connection attempts over the link's life, the first included (for metrics and tests) */
+  get connectAttempts(): number {
+    return this.attemptsTotal;
   }
 
   /**
@@ -291,6 +310,7 @@ export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
     }
     switch (status) {
       case "connecting": {
+        this.attemptsTotal++;
         const prev = this.linkState;
         this.linkState = {
           phase: "connecting",
@@ -313,8 +333,11 @@ export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
       case "disconnect": {
         this.clearHandshakeTimer();
         const prev = this.linkState;
+        // @xmpp/reconnect schedules the next attempt on the "disconnect" event, which follows this status
+        // event: the pause set here is the one it waits.
+        this.failedAttempts = prev.phase === "online" ? 0 : this.failedAttempts + 1;
+        this.entity.reconnect.delay = this.nextDelay();
         if (prev.phase === "online") {
-          // @xmpp/reconnect schedules the next attempt on this same event
           this.linkState = { phase: "connecting", since: Date.now(), attempts: 0, lastError: this.lastErrorWhileOnline };
           this.safeEmit("offline", this.lastErrorWhileOnline);
         }
@@ -333,6 +356,12 @@ export class ComponentLink extends EventEmitter<ComponentLinkEvents> {
     else if (this.linkState.phase === "connecting") this.linkState = { ...this.linkState, lastError: error };
     this.safeEmit("problem", error);
     if (error.fatal) void (this.closing ??= this.shutDown(error));
+  }
+
+  /** Exponential backoff with "equal jitter": half the pause fixed, half random (never below half the base). */
+  private nextDelay(): number {
+    const ceiling = Math.min(this.reconnectMaxDelayMs, this.reconnectDelayMs * 2 ** Math.min(this.failedAttempts, 16));
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
   private armHandshakeTimer(): void {

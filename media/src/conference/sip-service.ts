@@ -40,6 +40,7 @@ import { RtpPort, type RtpPortRange } from "./rtp-port.ts";
 import { ConferenceEventPackage } from "./event-package.ts";
 import { AudioBridge } from "./audio-bridge.ts";
 import { PinEntry } from "./pin-entry.ts";
+import type { DialogJournal } from "./dialog-journal.ts";
 
 export interface SipServiceLogger {
   info(obj: object, msg?: string): void;
@@ -69,6 +70,14 @@ export interface SipServiceOptions {
   floorControl?: { server: FloorControlServer; port: number; tls?: { port: number; fingerprint: string } | null };
   /** wrong PINs across calls, by the caller's source address (none: only the three tries of each call) */
   pinAttempts?: PinAttemptLimit;
+  /**
+   * Seconds to put in Retry-After when a request failed because the focus' store is unavailable (the focus
+   * classifies its database's errors), else null: such a request gets 503 Service Unavailable (RFC 3261
+   * section 21.5.4) instead of 500, so the caller or its proxy tries again later or elsewhere.
+   */
+  unavailable?: (err: unknown) => number | null;
+  /** where answered calls are kept until they end, so a focus restarted after a crash can hang them up (none: not kept) */
+  journal?: DialogJournal;
 }
 
 /**
@@ -144,6 +153,8 @@ interface Call {
   byeAfterAck: { why: string; headers: [string, string][] } | null;
   /** what decides whether the mixer hears this caller (see `heard`) */
   voice: { muted: boolean; chair: boolean; floorControlled: boolean; holdsAudioFloor: boolean };
+  /** the journal entry's write, once the 2xx is sent: its removal waits for it (see journalCall) */
+  journaled: Promise<void> | null;
 }
 
 /** The floor whose holder is heard in a floor-controlled conference (RFC 8856: the floor bound to the audio stream). */
@@ -211,8 +222,12 @@ export class ConferenceSipService {
       onError: (err) => o.log.warn({ err }, "call audio error"),
     });
     o.endpoint.on("request", (req, res, from) => this.track(this.onRequest(req, res, from).catch((err) => {
-      o.log.warn({ err, method: req.method }, "SIP request failed");
-      if (res.transaction.state === "proceeding" || res.transaction.state === "trying") res.send(500);
+      const retryAfter = o.unavailable?.(err) ?? null;
+      if (retryAfter === null) o.log.warn({ err, method: req.method }, "SIP request failed");
+      else o.log.debug({ method: req.method }, "SIP request refused: the store is unavailable");
+      if (res.transaction.state !== "proceeding" && res.transaction.state !== "trying") return;
+      if (retryAfter === null) res.send(500);
+      else res.send(503, "Service Unavailable (database unavailable)", { headers: [["Retry-After", String(retryAfter)]] });
     })));
     o.endpoint.on("ack", (ack) => this.onAck(ack));
     o.endpoint.on("cancel", (invite) => this.onCancel(invite));
@@ -405,7 +420,7 @@ export class ConferenceSipService {
     const { audio, localSdp, sessionId, bfcp } = setup;
     const call: Call = {
       key: dialog.key, dialog, from, invite: { req, res }, conferenceId: conference.id, caller, userId: null, rtp, audio, localSdp, bfcp,
-      offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(), byeAfterAck: null,
+      offerInAck: audio === null, sdpVersion: 1, sessionId, state: "early", pin: null, timers: [], lastKey: null, talk: Promise.resolve(), byeAfterAck: null, journaled: null,
       voice: { muted: false, chair: false, floorControlled: conference.floorControlled, holdsAudioFloor: false },
     };
     this.calls.set(call.key, call);
@@ -435,11 +450,23 @@ export class ConferenceSipService {
     const ok = call.dialog.accept(invite.req, Buffer.from(call.localSdp), "application/sdp", [["Allow", ALLOW]]);
     invite.res.sendResponse(ok);
     call.state = "answered";
+    this.journalCall(call);
     call.dialog.startRetransmitting(ok, call.from, () => {
       this.o.log.warn({ callId: call.dialog.id.callId }, "no ACK for the 2xx: hanging up (RFC 3261 section 13.3.1.4)");
       // The server transaction is over: the BYE may go now (section 15).
       this.track(this.hangUp(call, call.byeAfterAck?.why ?? "no ACK", call.byeAfterAck?.headers ?? [], { force: true }));
     });
+  }
+
+  /**
+   * Keeps the answered call in the journal (one write, off the call's path: the call goes on if it fails).
+   * From the 2xx on the caller holds a dialog (RFC 3261 section 12.1.1) that a restarted focus must end.
+   */
+  private journalCall(call: Call): void {
+    const journal = this.o.journal;
+    if (!journal) return;
+    const entry = { ...call.dialog.snapshot(), conferenceId: call.conferenceId, userId: call.userId };
+    call.journaled = journal.record(entry).catch((err) => this.o.log.warn({ err, callId: entry.id.callId }, "the dialog journal could not keep a call"));
   }
 
   /** A connected user hears the mix; a user in the lobby hears the hold tone and is not heard. */
@@ -767,6 +794,12 @@ export class ConferenceSipService {
     call.pin = null;
     this.clearTimers(call);
     call.dialog.terminate();
+    const { journal } = this.o;
+    if (journal && call.journaled) {
+      // after the write: a call shorter than its journal write leaves no entry behind
+      const id = call.dialog.id;
+      this.track(call.journaled.then(() => journal.forget(id)));
+    }
     this.audio.close(call.key);
     this.o.floorControl?.server.unregister(call.key);
     call.rtp.close();

@@ -42,6 +42,50 @@ export function uasDialogKeyOf(req: SipRequest): string {
   }
 }
 
+/**
+ * What it takes to send a request in a dialog (section 12.2.1.1) once the process that made the dialog is
+ * gone: a focus restarted after a crash reads it from its journal to end its callers' dialogs with BYE.
+ */
+export interface DialogSnapshot {
+  id: DialogId;
+  /** From of our requests: a name-addr with our tag */
+  local: string;
+  /** To of our requests: a name-addr with the peer's tag */
+  remote: string;
+  /** the Request-URI of our requests (the peer's Contact) */
+  remoteTarget: string;
+  /** Route headers of our requests, in order */
+  routeSet: string[];
+  /** the last CSeq number we used: our next request takes one more */
+  localCSeq: number;
+  localContact: string;
+  /** where the dialog's first request came from: the fallback next hop (see peerForUri) */
+  peer: Peer;
+}
+
+/**
+ * Sends `method` in the dialog `d` describes, with CSeq `d.localCSeq + 1` (section 12.2.1.1): Request-URI =
+ * remote target, Route = route set (loose routing: the first route's URI has `lr`; strict routing is not
+ * supported, RFC 3261 section 16.12). The caller keeps the dialog's CSeq counter.
+ */
+export function sendInDialog(
+  endpoint: SipEndpoint, d: DialogSnapshot, method: string, opts: { body?: Buffer; contentType?: string; headers?: [string, string][] } = {},
+): ClientTransaction {
+  const headers = new SipHeaders();
+  for (const r of d.routeSet) headers.append("Route", r);
+  headers.append("From", d.local);
+  headers.append("To", d.remote);
+  headers.append("Call-ID", d.id.callId);
+  headers.append("CSeq", `${d.localCSeq + 1} ${method}`);
+  headers.append("Contact", d.localContact);
+  for (const [k, v] of opts.headers ?? []) headers.append(k, v);
+  if (opts.body?.length) headers.append("Content-Type", opts.contentType ?? "application/sdp");
+  const req: SipRequest = { kind: "request", method, uri: d.remoteTarget, version: "SIP/2.0", headers, body: opts.body ?? Buffer.alloc(0) };
+  // The first Route if there is one, else the remote target; a target we cannot reach goes back to the peer.
+  const first = d.routeSet[0];
+  return endpoint.request(req, peerForUri(first ? parseNameAddr(first).uri : parseUri(d.remoteTarget), d.peer));
+}
+
 /** Where a request to a SIP URI goes (RFC 3263 without DNS: the URI's host and port, or its maddr). */
 export function peerForUri(uri: SipUri, fallback: Peer): Peer {
   const transport = (uri.params.get("transport") ?? fallback.transport).toLowerCase() === "tcp" ? "tcp" : "udp";
@@ -167,29 +211,19 @@ export class UasDialog {
     return { ok: true };
   }
 
-  /**
-   * A request inside the dialog (section 12.2.1.1): Request-URI = remote target, Route = route set
-   * (loose routing: the first route's URI has `lr`; strict routing is not supported, RFC 3261 section 16.12).
-   */
-  request(method: string, opts: { body?: Buffer; contentType?: string; headers?: [string, string][] } = {}): ClientTransaction {
-    const headers = new SipHeaders();
-    for (const r of this.routeSet) headers.append("Route", r);
-    headers.append("From", formatNameAddr(this.local));
-    headers.append("To", formatNameAddr(this.remote));
-    headers.append("Call-ID", this.id.callId);
-    headers.append("CSeq", `${++this.localCSeq} ${method}`);
-    headers.append("Contact", this.localContact);
-    for (const [k, v] of opts.headers ?? []) headers.append(k, v);
-    if (opts.body?.length) headers.append("Content-Type", opts.contentType ?? "application/sdp");
-    const req: SipRequest = { kind: "request", method, uri: formatUri(this.remoteTarget), version: "SIP/2.0", headers, body: opts.body ?? Buffer.alloc(0) };
-    return this.endpoint.request(req, this.nextHop());
+  /** The dialog as the journal keeps it (see DialogSnapshot). */
+  snapshot(): DialogSnapshot {
+    return {
+      id: { ...this.id }, local: formatNameAddr(this.local), remote: formatNameAddr(this.remote), remoteTarget: formatUri(this.remoteTarget),
+      routeSet: [...this.routeSet], localCSeq: this.localCSeq, localContact: this.localContact, peer: { ...this.from },
+    };
   }
 
-  /** The first Route if there is one, else the remote target; a target we cannot reach goes back to the peer. */
-  private nextHop(): Peer {
-    const first = this.routeSet[0];
-    const uri = first ? parseNameAddr(first).uri : this.remoteTarget;
-    return peerForUri(uri, this.from);
+  /** A request inside the dialog (section 12.2.1.1, see sendInDialog). */
+  request(method: string, opts: { body?: Buffer; contentType?: string; headers?: [string, string][] } = {}): ClientTransaction {
+    const tx = sendInDialog(this.endpoint, this.snapshot(), method, opts);
+    this.localCSeq++;
+    return tx;
   }
 
   terminate(): void {

@@ -37,7 +37,7 @@ export interface TransportOptions {
 
 /** UDP and (optionally) TCP listening on the same host and port, as RFC 3261 section 18 expects. */
 export class SipTransport {
-  private readonly udp: dgram.Socket;
+  private udp: dgram.Socket;
   private tcp: net.Server | null = null;
   private readonly connections = new Map<string, net.Socket>();
   private listeners: Partial<TransportEvents> = {};
@@ -68,27 +68,47 @@ export class SipTransport {
   }
 
   private async start(): Promise<void> {
-    this.udp.on("message", (buf, rinfo) => this.onBytes(buf, { transport: "udp", address: rinfo.address, port: rinfo.port }));
-    this.udp.on("error", (err) => this.listeners.error?.(err));
+    // UDP first (it may pick the port), then TCP on the same number. With port 0 that number can already be
+    // taken for TCP by another process: then both are given up and another number is tried.
+    for (let attempt = 0; ; attempt++) {
+      await this.bindUdp();
+      if (this.opts.tcp === false) return;
+      try {
+        this.tcp = await this.listenTcp(this.boundPort);
+        return;
+      } catch (err) {
+        await new Promise<void>((resolve) => this.udp.close(() => resolve()));
+        if (this.opts.port !== 0 || (err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw err;
+        this.udp = dgram.createSocket({ type: isIPv6(this.opts.host) ? "udp6" : "udp4" });
+      }
+    }
+  }
+
+  private async bindUdp(): Promise<void> {
+    const udp = this.udp;
+    udp.on("message", (buf, rinfo) => this.onBytes(buf, { transport: "udp", address: rinfo.address, port: rinfo.port }));
+    udp.on("error", (err) => this.listeners.error?.(err));
     await new Promise<void>((resolve, reject) => {
-      this.udp.once("error", reject);
-      this.udp.bind(this.opts.port, this.opts.host, () => {
-        this.udp.off("error", reject);
+      udp.once("error", reject);
+      udp.bind(this.opts.port, this.opts.host, () => {
+        udp.off("error", reject);
         resolve();
       });
     });
-    this.boundPort = this.udp.address().port;
-    if (this.opts.tcp === false) return;
+    this.boundPort = udp.address().port;
+  }
+
+  private async listenTcp(port: number): Promise<net.Server> {
     const server = net.createServer((socket) => this.adopt(socket));
-    server.on("error", (err) => this.listeners.error?.(err));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.boundPort, this.opts.host, () => {
+      server.listen(port, this.opts.host, () => {
         server.off("error", reject);
         resolve();
       });
     });
-    this.tcp = server;
+    server.on("error", (err) => this.listeners.error?.(err));
+    return server;
   }
 
   private adopt(socket: net.Socket): void {
