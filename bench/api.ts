@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { machineBusySeconds, processCpuSeconds, processRssMiB, postgresDatabase, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
 import { machine, ms, summarize, table, writeResults, type Summary } from "./lib/report.ts";
-import { GraphQLHttp, MuteToggle } from "./lib/graphql.ts";
+import { EVENTS_SUBSCRIPTION, GraphQLHttp, MuteToggle } from "./lib/graphql.ts";
 import { writeHeadlines, type Headline } from "./lib/headlines.ts";
 import { monotonicMs, SubscriberFleet } from "./lib/ws-fleet.ts";
 
@@ -43,11 +43,6 @@ const DRAIN_TIMEOUT_MS = 30_000;
 const RAMP_BUDGET_MS = 240_000;
 const WATCHDOG_MS = 10 * 60_000;
 
-const SUBSCRIPTION = `subscription($id: ID!) { conferenceEvents(conferenceId: $id) {
-  kind
-  state { version conference { id locked } users { id muted joinState } }
-  event { seq type origin at payload }
-} }`;
 
 const started = performance.now();
 const log = (msg: string) => process.stdout.write(`[bench:api ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
@@ -88,7 +83,7 @@ let retiredFleetCpu = 0;
 
 /** Subscribers of one conference, spread over FLEET_WORKERS processes (bench/lib/ws-fleet.ts). */
 function newFleet(url: string, conferenceId: string): SubscriberFleet {
-  const fleet = new SubscriberFleet({ url, token: ADMIN_TOKEN, query: SUBSCRIPTION, variables: { id: conferenceId }, workers: FLEET_WORKERS, readyTimeoutMs: READY_TIMEOUT_MS });
+  const fleet = new SubscriberFleet({ url, token: ADMIN_TOKEN, query: EVENTS_SUBSCRIPTION, variables: { id: conferenceId }, workers: FLEET_WORKERS, readyTimeoutMs: READY_TIMEOUT_MS });
   liveFleets.add(fleet);
   return fleet;
 }

@@ -21,7 +21,7 @@ import { performance } from "node:perf_hooks";
 import { freePort, freeUdpPort } from "../api/test/support/net.ts";
 import { encodeUlaw, ToneGenerator } from "../media/src/audio/index.ts";
 import { processCpuSeconds, repo, sqliteDatabase, startFocusProcess, type Database, type FocusProcess } from "./lib/focus.ts";
-import { GraphQLHttp } from "./lib/graphql.ts";
+import { EVENTS_SUBSCRIPTION, GraphQLHttp } from "./lib/graphql.ts";
 import { writeHeadlines, type Headline } from "./lib/headlines.ts";
 import { Inspector, type MemoryUsage } from "./lib/inspector.ts";
 import { machine, table, writeResults } from "./lib/report.ts";
@@ -51,11 +51,6 @@ const WATCHDOG_MS = 10 * 60_000;
 const RTP_PORTS = { min: 31000, max: 33999 };
 const SCENARIO = join(repo, "bench", "sipp", "hold-talk.xml");
 
-const SUBSCRIPTION = `subscription($id: ID!) { conferenceEvents(conferenceId: $id) {
-  kind
-  state { version conference { id locked } users { id muted joinState } }
-  event { seq type origin at payload }
-} }`;
 
 const started = performance.now();
 const log = (msg: string) => process.stdout.write(`[bench:memory ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
@@ -317,7 +312,7 @@ async function subscribersPhase(failures: string[]): Promise<{ rows: SubscriberR
     log(`subscribers: focus pid ${focus.pid}`);
     const http = new GraphQLHttp(focus.url, ADMIN_TOKEN);
     const conf = await createConference(http, "bench memory subscribers");
-    fleet = new SubscriberFleet({ url: focus.url, token: ADMIN_TOKEN, query: SUBSCRIPTION, variables: { id: conf.id }, workers: FLEET_WORKERS, readyTimeoutMs: 120_000 });
+    fleet = new SubscriberFleet({ url: focus.url, token: ADMIN_TOKEN, query: EVENTS_SUBSCRIPTION, variables: { id: conf.id }, workers: FLEET_WORKERS, readyTimeoutMs: 120_000 });
     await fleet.started();
     await settleBaseline(inspector);
     const deadline = performance.now() + SUBSCRIBE_BUDGET_MS;

@@ -1,4 +1,4 @@
-// The soak's CI variant: 15 s of warm-up and 75 s of steady load (calls joining and leaving through sipp,
+// The soak's CI variant: 15 s of warm-up and 60 s of steady load (calls joining and leaving through sipp,
 // kicks, mutations, subscriptions coming and going) on a focus process, then the drain; every call, mutation
 // and event accounted for, nothing left behind, no heap trend. The long run: `npm run soak -- --minutes 60`.
 import { ciOptions } from "./soak/options.ts";

@@ -38,3 +38,10 @@ export class MuteToggle {
     return muted ? "USER_UNMUTED" : "USER_MUTED";
   }
 }
+
+/** The subscription every benchmark subscriber holds: each event with its payload, after the full state. */
+export const EVENTS_SUBSCRIPTION = `subscription($id: ID!) { conferenceEvents(conferenceId: $id) {
+  kind
+  state { version conference { id locked } users { id muted joinState } }
+  event { seq type origin at payload }
+} }`;

@@ -2,7 +2,7 @@
  * A minimal client of the V8 inspector (the Chrome DevTools protocol over a WebSocket) of a Node process
  * started with `--inspect=127.0.0.1:PORT`: enough to force a full garbage collection in the focus and read
  * its memory, so that a memory benchmark compares live data rather than whatever garbage the collector had
- * not yet reclaimed. The focus needs no code for it (nor `--expose-gc`).
+ * not yet reclaimed. The focus needs no code for it (nor `--expose-gc`). The soak test uses it too.
  */
 import WebSocket from "ws";
 
@@ -58,6 +58,11 @@ export class Inspector {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    return Inspector.connectUrl(url);
+  }
+
+  /** Connects to the inspector's WebSocket URL (as `--inspect` prints it: "Debugger listening on ws://…"). */
+  static async connectUrl(url: string): Promise<Inspector> {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());

@@ -10,7 +10,7 @@ import { ADMIN_TOKEN, HttpClient, freshDatabaseUrl } from "../support/focus.ts";
 import { encodeUlaw, ToneGenerator } from "../../../media/src/audio/index.ts";
 import type { SoakOptions } from "./options.ts";
 import { startFocusProcess, type FocusProcess } from "./focus-process.ts";
-import { Inspector } from "./inspector.ts";
+import { Inspector } from "../../../bench/lib/inspector.ts";
 import { scrape, type FocusSnapshot } from "./focus-metrics.ts";
 import { SippLoad, type SippResult } from "./sipp-load.ts";
 import { Follower, ShortLivedSubscriptions, type ShortLivedTally } from "./subscribers.ts";
@@ -126,7 +126,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const cleanups: (() => Promise<unknown> | void)[] = [];
   let focusExit: number | string | null = null;
   try {
-    const inspector = await Inspector.connect(focus.inspectorUrl);
+    const inspector = await Inspector.connectUrl(focus.inspectorUrl);
     cleanups.push(() => inspector.close());
     const api = new HttpClient(focus.url, ADMIN_TOKEN);
     const loadS = o.warmupS + o.steadyS;

@@ -1,7 +1,7 @@
 /**
  * The focus under soak, as its own process (as `npm start` runs it): its heap, handles and timers are then
  * the focus' alone, not mixed with the load generator's. Started with --inspect on a kernel-chosen
- * loopback port so the driver can force a GC before each heap sample (./inspector.ts).
+ * loopback port so the driver can force a GC before each heap sample (bench/lib/inspector.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -53,9 +53,9 @@ const base: Omit<SoakOptions, "warmupS" | "steadyS" | "sampleEveryS" | "progress
   databaseUrl: null,
 };
 
-/** The integration suite's variant: 75 s of steady load after 15 s of warm-up. */
+/** The integration suite's variant: 60 s of steady load after 15 s of warm-up. */
 export function ciOptions(log: (line: string) => void = () => {}): SoakOptions {
-  return { ...base, warmupS: 15, steadyS: 75, sampleEveryS: 5, progressEveryS: 30, log };
+  return { ...base, warmupS: 15, steadyS: 60, sampleEveryS: 5, progressEveryS: 30, log };
 }
 
 /** The long run: `minutes` of steady load after a minute of warm-up. */
