@@ -27,6 +27,7 @@ import { ToneGenerator } from "../media/src/audio/tone.ts";
 import { serializeRtp, type RtpPacketInit } from "../media/src/rtp/packet.ts";
 import { machine, ms, percentile, table } from "./lib/report.ts";
 import { machineBusySeconds } from "./lib/focus.ts";
+import { xorshift } from "./lib/g711-sources.ts";
 import os from "node:os";
 
 // ---- parameters (fixed, so runs compare) ----
@@ -81,19 +82,6 @@ function encodeFrames(fill: (pcm: Int16Array, frame: number) => void): Payloads 
   return out;
 }
 
-/** A deterministic pseudo-random generator (xorshift32), so runs compare. */
-function noise(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000 - 0.5;
-  };
-}
-
 const TONES = [300, 440, 523, 660, 784, 880, 1000, 1200].map((f) => {
   const g = new ToneGenerator([f], { amplitude: 0.2 });
   return encodeFrames((pcm) => g.fill(pcm));
@@ -102,7 +90,7 @@ const TONES = [300, 440, 523, 660, 784, 880, 1000, 1200].map((f) => {
 function noiseFrames(dbov: number, seed: number): Payloads {
   // uniform noise of RMS r has amplitude r * sqrt(12) peak to peak; 0 dBov = RMS 32768
   const rms = 32768 * 10 ** (dbov / 20);
-  const rnd = noise(seed);
+  const rnd = xorshift(seed); // deterministic, so runs compare
   return encodeFrames((pcm) => {
     for (let i = 0; i < 160; i++) pcm[i] = Math.round(rnd() * rms * Math.sqrt(12));
   });
